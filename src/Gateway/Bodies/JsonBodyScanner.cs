@@ -1,0 +1,344 @@
+using System.Text.Json;
+using Genlook.Gateway.Errors;
+
+namespace Genlook.Gateway.Bodies;
+
+/// <summary>What one forward-only pass over a JSON body found, without building a DOM.</summary>
+internal struct JsonBodyScan
+{
+    /// <summary>A legacy shape (COMPAT.md) is present somewhere: the body takes the DOM path.</summary>
+    public bool HasLegacyShape;
+
+    /// <summary><c>person.image.source.id</c>, the uploaded image the try-on uses, when present.</summary>
+    public string? PersonImageId;
+
+    /// <summary><c>output.keepForDays</c> when present and numeric.</summary>
+    public int? KeepForDays;
+
+    /// <summary>Byte ranges (start, end) of top-level members to keep verbatim, <c>"name": value</c>.</summary>
+    public List<(int Start, int End)> KeptMembers;
+}
+
+/// <summary>
+/// The fast path of the body pipeline: validates the JSON, finds what ownership and attribution need, and tells
+/// whether any legacy shape is present, in one <see cref="Utf8JsonReader"/> pass. Canonical bodies are then copied
+/// member by member, unknown fields and formatting included; only legacy bodies pay for a DOM.
+/// </summary>
+internal static class JsonBodyScanner
+{
+    internal static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
+
+    // Top-level members of a try-on body that only legacy shapes have (COMPAT.md L1-L10).
+    private static readonly string[] LegacyTryOnMembers =
+        ["productId", "externalProductId", "customerImageId", "customer", "product", "customerId", "useWatermark", "retentionDays"];
+
+    // Members of a product object that only legacy shapes have (L11, L13).
+    private static readonly string[] LegacyProductMembers = ["imageUrls", "autoClassifyImages", "autoDetectImageRoles"];
+
+    // Members of a product image that mean the flat pre-1.3 shape (L12).
+    private static readonly string[] LegacyImageMembers = ["url", "fileKey"];
+
+    /// <summary>Scans a try-on body (JSON, or a multipart <c>data</c> field). Returns the errors that make it invalid, or null.</summary>
+    public static List<ErrorDetail>? ScanTryOn(ReadOnlySpan<byte> json, out JsonBodyScan scan) => Scan(json, isTryOn: true, out scan);
+
+    /// <summary>Scans a product body (<c>POST /products</c>).</summary>
+    public static List<ErrorDetail>? ScanProduct(ReadOnlySpan<byte> json, out JsonBodyScan scan) => Scan(json, isTryOn: false, out scan);
+
+    private static List<ErrorDetail>? Scan(ReadOnlySpan<byte> json, bool isTryOn, out JsonBodyScan scan)
+    {
+        scan = new JsonBodyScan { KeptMembers = new List<(int, int)>(8) };
+        var reader = new Utf8JsonReader(json, ReaderOptions);
+        try
+        {
+            if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+            {
+                return [new ErrorDetail("", "The body must be a JSON object.")];
+            }
+
+            var seen = 0UL;
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                var memberStart = (int)reader.TokenStartIndex;
+                var keep = true;
+                if (isTryOn)
+                {
+                    if (reader.ValueTextEquals("externalUserId"u8))
+                    {
+                        // The caller's pseudonym replaces whatever the app sent (CONTRACT §2).
+                        keep = false;
+                        reader.Read();
+                        reader.Skip();
+                    }
+                    else if (IsOneOf(ref reader, LegacyTryOnMembers))
+                    {
+                        scan.HasLegacyShape = true;
+                        reader.Read();
+                        reader.Skip();
+                    }
+                    else if (reader.ValueTextEquals("person"u8))
+                    {
+                        if (!MarkOnce(ref seen, 0))
+                        {
+                            return [new ErrorDetail("person", "Duplicate member.")];
+                        }
+
+                        reader.Read();
+                        var error = ReadPersonImageId(ref reader, ref scan);
+                        if (error is not null)
+                        {
+                            return [error];
+                        }
+                    }
+                    else if (reader.ValueTextEquals("products"u8))
+                    {
+                        reader.Read();
+                        if (reader.TokenType == JsonTokenType.StartArray)
+                        {
+                            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+                            {
+                                ScanProductValue(ref reader, ref scan);
+                            }
+                        }
+                        else
+                        {
+                            reader.Skip();
+                        }
+                    }
+                    else if (reader.ValueTextEquals("output"u8))
+                    {
+                        reader.Read();
+                        ReadKeepForDays(ref reader, ref scan);
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+                else
+                {
+                    if (IsOneOf(ref reader, LegacyProductMembers))
+                    {
+                        scan.HasLegacyShape = true;
+                        reader.Read();
+                        reader.Skip();
+                    }
+                    else if (reader.ValueTextEquals("images"u8))
+                    {
+                        reader.Read();
+                        ScanImages(ref reader, ref scan);
+                    }
+                    else
+                    {
+                        reader.Read();
+                        reader.Skip();
+                    }
+                }
+
+                if (keep)
+                {
+                    scan.KeptMembers.Add((memberStart, (int)reader.BytesConsumed));
+                }
+            }
+
+            if (reader.TokenType != JsonTokenType.EndObject || reader.Read())
+            {
+                return [new ErrorDetail("", "The body must be exactly one JSON object.")];
+            }
+
+            return null;
+        }
+        catch (JsonException ex)
+        {
+            return [new ErrorDetail("", $"Malformed JSON at line {ex.LineNumber + 1}, byte {ex.BytePositionInLine}.")];
+        }
+    }
+
+    private static bool MarkOnce(ref ulong seen, int bit)
+    {
+        var mask = 1UL << bit;
+        if ((seen & mask) != 0)
+        {
+            return false;
+        }
+
+        seen |= mask;
+        return true;
+    }
+
+    private static bool IsOneOf(ref Utf8JsonReader reader, string[] names)
+    {
+        foreach (var name in names)
+        {
+            if (reader.ValueTextEquals(name))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void ScanProductValue(ref Utf8JsonReader reader, ref JsonBodyScan scan)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (IsOneOf(ref reader, LegacyProductMembers))
+            {
+                scan.HasLegacyShape = true;
+                reader.Read();
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("images"u8))
+            {
+                reader.Read();
+                ScanImages(ref reader, ref scan);
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    private static void ScanImages(ref Utf8JsonReader reader, ref JsonBodyScan scan)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            reader.Skip();
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (IsOneOf(ref reader, LegacyImageMembers))
+                {
+                    scan.HasLegacyShape = true;
+                }
+
+                reader.Read();
+                reader.Skip();
+            }
+        }
+    }
+
+    /// <summary>Reads <c>person.image.source.id</c>. Duplicate members on that path are refused: Genlook would read the last, the gateway the first.</summary>
+    private static ErrorDetail? ReadPersonImageId(ref Utf8JsonReader reader, ref JsonBodyScan scan)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return null;
+        }
+
+        var seen = 0UL;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (!reader.ValueTextEquals("image"u8))
+            {
+                reader.Read();
+                reader.Skip();
+                continue;
+            }
+
+            if (!MarkOnce(ref seen, 0))
+            {
+                return new ErrorDetail("person.image", "Duplicate member.");
+            }
+
+            reader.Read();
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (!reader.ValueTextEquals("source"u8))
+                {
+                    reader.Read();
+                    reader.Skip();
+                    continue;
+                }
+
+                if (!MarkOnce(ref seen, 1))
+                {
+                    return new ErrorDetail("person.image.source", "Duplicate member.");
+                }
+
+                reader.Read();
+                if (reader.TokenType != JsonTokenType.StartObject)
+                {
+                    reader.Skip();
+                    continue;
+                }
+
+                while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                {
+                    var isId = reader.ValueTextEquals("id"u8);
+                    reader.Read();
+                    if (!isId)
+                    {
+                        reader.Skip();
+                        continue;
+                    }
+
+                    if (!MarkOnce(ref seen, 2))
+                    {
+                        return new ErrorDetail("person.image.source.id", "Duplicate member.");
+                    }
+
+                    if (reader.TokenType == JsonTokenType.String)
+                    {
+                        scan.PersonImageId = reader.GetString();
+                    }
+                    else
+                    {
+                        return new ErrorDetail("person.image.source.id", "Expected a string.");
+                    }
+                }
+            }
+        }
+
+        return null;
+    }
+
+    private static void ReadKeepForDays(ref Utf8JsonReader reader, ref JsonBodyScan scan)
+    {
+        if (reader.TokenType != JsonTokenType.StartObject)
+        {
+            reader.Skip();
+            return;
+        }
+
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isKeep = reader.ValueTextEquals("keepForDays"u8);
+            reader.Read();
+            if (isKeep && reader.TokenType == JsonTokenType.Number && reader.TryGetInt32(out var days))
+            {
+                scan.KeepForDays = days;
+            }
+            else
+            {
+                reader.Skip();
+            }
+        }
+    }
+}

@@ -1,0 +1,260 @@
+using System.Buffers;
+using System.Text;
+using Genlook.Gateway.Errors;
+using Microsoft.AspNetCore.WebUtilities;
+using Microsoft.Net.Http.Headers;
+
+namespace Genlook.Gateway.Bodies;
+
+/// <summary>What to do with one non-file field of a multipart body.</summary>
+internal readonly record struct FieldDecision(FieldAction Action, string? Name = null, ReadOnlyMemory<byte> Value = default)
+{
+    public static readonly FieldDecision Keep = new(FieldAction.Keep);
+    public static readonly FieldDecision Drop = new(FieldAction.Drop);
+
+    public static FieldDecision Replace(string name, ReadOnlyMemory<byte> value) => new(FieldAction.Replace, name, value);
+}
+
+internal enum FieldAction
+{
+    Keep,
+    Drop,
+    Replace,
+}
+
+/// <summary>Decides about the fields of one multipart body; errors stop the rewrite (nothing is forwarded).</summary>
+internal interface IMultipartFieldPolicy
+{
+    FieldDecision OnField(string name, ReadOnlyMemory<byte> value, List<ErrorDetail> errors);
+
+    /// <summary>Fields appended after the last part (e.g. the caller's <c>externalUserId</c>).</summary>
+    IEnumerable<(string Name, string Value)> AppendedFields(List<ErrorDetail> errors);
+}
+
+/// <summary>
+/// Streams a <c>multipart/form-data</c> body into a <see cref="SpooledBuffer"/>, rewriting its text fields through a
+/// policy and copying file parts byte for byte (names, file names, content types and bytes unchanged). File parts go to
+/// a temporary file past a small threshold, so memory stays flat whatever the upload size. The whole body is checked
+/// (every file within the limit, the multipart well formed) before a single byte is forwarded.
+/// </summary>
+internal static class MultipartRewriter
+{
+    private const int MaxParts = 64;
+    private const int CopyBufferSize = 64 * 1024;
+    private static readonly byte[] CrLf = "\r\n"u8.ToArray();
+
+    public static string? GetBoundary(string? contentType)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType) ||
+            !mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
+        {
+            return null;
+        }
+
+        var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
+        return string.IsNullOrWhiteSpace(boundary) || boundary.Length > 70 ? null : boundary;
+    }
+
+    public static async Task<MultipartRewriteResult> RewriteAsync(
+        Stream body, string boundary, IMultipartFieldPolicy policy, BodyLimits limits, CancellationToken cancellationToken)
+    {
+        var output = new SpooledBuffer(limits.MemoryThreshold);
+        var errors = new List<ErrorDetail>();
+        var buffer = ArrayPool<byte>.Shared.Rent(CopyBufferSize);
+        try
+        {
+            var reader = new MultipartReader(boundary, body) { HeadersCountLimit = 16, HeadersLengthLimit = 16 * 1024 };
+            var delimiter = Encoding.ASCII.GetBytes("--" + boundary + "\r\n");
+            var parts = 0;
+            MultipartSection? section;
+            while ((section = await reader.ReadNextSectionAsync(cancellationToken)) is not null)
+            {
+                if (++parts > MaxParts)
+                {
+                    return Fail(output, new ErrorDetail("", $"Too many parts (at most {MaxParts})."));
+                }
+
+                if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ||
+                    !disposition.IsFormDisposition() || string.IsNullOrEmpty(disposition.Name.Value))
+                {
+                    return Fail(output, new ErrorDetail($"parts.{parts - 1}", "Each part needs 'Content-Disposition: form-data; name=\"…\"'."));
+                }
+
+                var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value!;
+                if (disposition.IsFileDisposition())
+                {
+                    await output.WriteAsync(delimiter, cancellationToken);
+                    await WriteHeadersAsync(output, section, null, cancellationToken);
+                    var copied = await CopyBoundedAsync(section.Body, output, buffer, limits.MaxFileBytes, cancellationToken);
+                    if (copied > limits.MaxFileBytes)
+                    {
+                        await output.DisposeAsync();
+                        return MultipartRewriteResult.TooLarge(name);
+                    }
+
+                    await output.WriteAsync(CrLf, cancellationToken);
+                    continue;
+                }
+
+                var value = await ReadFieldAsync(section.Body, limits.MaxFieldBytes, cancellationToken);
+                if (value is null)
+                {
+                    return Fail(output, new ErrorDetail(name, $"Field exceeds {limits.MaxFieldBytes / 1024} KB."));
+                }
+
+                var decision = policy.OnField(name, value, errors);
+                if (errors.Count > 0)
+                {
+                    await output.DisposeAsync();
+                    return MultipartRewriteResult.Invalid(errors);
+                }
+
+                switch (decision.Action)
+                {
+                    case FieldAction.Keep:
+                        await output.WriteAsync(delimiter, cancellationToken);
+                        await WriteHeadersAsync(output, section, null, cancellationToken);
+                        await output.WriteAsync(value, cancellationToken);
+                        await output.WriteAsync(CrLf, cancellationToken);
+                        break;
+                    case FieldAction.Replace:
+                        await output.WriteAsync(delimiter, cancellationToken);
+                        await WriteHeadersAsync(output, section, decision.Name, cancellationToken);
+                        await output.WriteAsync(decision.Value, cancellationToken);
+                        await output.WriteAsync(CrLf, cancellationToken);
+                        break;
+                }
+            }
+
+            foreach (var (name, value) in policy.AppendedFields(errors))
+            {
+                await output.WriteAsync(delimiter, cancellationToken);
+                await output.WriteAsync(Encoding.UTF8.GetBytes($"Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"), cancellationToken);
+            }
+
+            if (errors.Count > 0)
+            {
+                await output.DisposeAsync();
+                return MultipartRewriteResult.Invalid(errors);
+            }
+
+            if (parts == 0)
+            {
+                return Fail(output, new ErrorDetail("", "The multipart body has no parts."));
+            }
+
+            await output.WriteAsync(Encoding.ASCII.GetBytes("--" + boundary + "--\r\n"), cancellationToken);
+            output.CompleteWriting();
+            return MultipartRewriteResult.Ok(output);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException)
+        {
+            // Truncated body, missing closing boundary, oversized part headers: MultipartReader's way of saying "malformed".
+            return Fail(output, new ErrorDetail("", "Malformed multipart body: " + ex.Message));
+        }
+        catch
+        {
+            await output.DisposeAsync();
+            throw;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private static MultipartRewriteResult Fail(SpooledBuffer output, ErrorDetail error)
+    {
+        output.Dispose();
+        return MultipartRewriteResult.Invalid([error]);
+    }
+
+    private static async Task WriteHeadersAsync(Stream output, MultipartSection section, string? renamedField, CancellationToken cancellationToken)
+    {
+        var builder = new StringBuilder(128);
+        foreach (var (headerName, values) in section.Headers!)
+        {
+            if (renamedField is not null && headerName.Equals(HeaderNames.ContentDisposition, StringComparison.OrdinalIgnoreCase))
+            {
+                builder.Append("Content-Disposition: form-data; name=\"").Append(renamedField).Append("\"\r\n");
+                continue;
+            }
+
+            foreach (var value in values)
+            {
+                builder.Append(headerName).Append(": ").Append(value).Append("\r\n");
+            }
+        }
+
+        builder.Append("\r\n");
+        await output.WriteAsync(Encoding.UTF8.GetBytes(builder.ToString()), cancellationToken);
+    }
+
+    /// <summary>Copies until the end or one byte past <paramref name="limit"/>; returns the bytes copied.</summary>
+    private static async Task<long> CopyBoundedAsync(Stream source, Stream destination, byte[] buffer, long limit, CancellationToken cancellationToken)
+    {
+        long total = 0;
+        int read;
+        while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+        {
+            total += read;
+            if (total > limit)
+            {
+                return total;
+            }
+
+            await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+        }
+
+        return total;
+    }
+
+    private static async Task<byte[]?> ReadFieldAsync(Stream source, int limit, CancellationToken cancellationToken)
+    {
+        using var memory = new MemoryStream();
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                if (memory.Length + read > limit)
+                {
+                    return null;
+                }
+
+                memory.Write(buffer, 0, read);
+            }
+
+            return memory.ToArray();
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+}
+
+/// <summary>The rewritten multipart body, or why it cannot be forwarded.</summary>
+internal sealed class MultipartRewriteResult
+{
+    public SpooledBuffer? Body { get; private init; }
+
+    public IReadOnlyList<ErrorDetail>? Errors { get; private init; }
+
+    /// <summary>The file part that exceeded the limit, when that is what failed.</summary>
+    public string? TooLargePart { get; private init; }
+
+    public static MultipartRewriteResult Ok(SpooledBuffer body) => new() { Body = body };
+
+    public static MultipartRewriteResult Invalid(IReadOnlyList<ErrorDetail> errors) => new() { Errors = errors };
+
+    public static MultipartRewriteResult TooLarge(string part) => new() { TooLargePart = part };
+}
+
+/// <summary>Body limits of the pipeline.</summary>
+internal sealed record BodyLimits(long MaxFileBytes, int MaxFieldBytes, int MaxJsonBytes, int MemoryThreshold)
+{
+    /// <summary>Genlook's own limits: 10 MB per file; JSON and text fields up to 1 MB; spill to disk past 64 KB.</summary>
+    public static readonly BodyLimits Default = new(10L * 1024 * 1024, 1024 * 1024, 1024 * 1024, 64 * 1024);
+}

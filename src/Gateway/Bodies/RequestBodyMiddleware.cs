@@ -1,0 +1,279 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Genlook.Gateway.Compat;
+using Genlook.Gateway.Errors;
+using Genlook.Gateway.Identity;
+using Genlook.Gateway.Observability;
+using Genlook.Gateway.Ownership;
+using Genlook.Gateway.Proxy;
+using Microsoft.Net.Http.Headers;
+
+namespace Genlook.Gateway.Bodies;
+
+/// <summary>
+/// The request-body stage of the proxy pipeline (not a YARP transform, so it can answer before anything is forwarded
+/// and be tested alone): reads the body of the write routes, rewrites legacy shapes (COMPAT.md) and attribution,
+/// checks the ownership of a referenced image, and hands YARP the rewritten body. Any problem answers in the contract
+/// shape and nothing reaches Genlook.
+/// </summary>
+internal sealed class RequestBodyMiddleware(
+    RequestDelegate next, JsonBodyRewriter rewriter, OwnershipStore ownership, CompatReporter compat, GatewayTelemetry telemetry)
+{
+    private static readonly BodyLimits Limits = BodyLimits.Default;
+
+    public Task InvokeAsync(HttpContext context)
+    {
+        var route = context.GetGatewayRoute();
+        if (route == GatewayRoute.TryOn)
+        {
+            return TryOnAsync(context);
+        }
+
+        if (route == GatewayRoute.Upload)
+        {
+            return UploadAsync(context);
+        }
+
+        if (route == GatewayRoute.ProductUpsert || route == GatewayRoute.ProductPatch)
+        {
+            return ProductAsync(context, route);
+        }
+
+        return next(context);
+    }
+
+    private async Task TryOnAsync(HttpContext context)
+    {
+        var user = context.GetGatewayUser();
+        BodyRewrite? rewrite;
+        switch (Classify(context.Request.ContentType))
+        {
+            case BodyFormat.Json:
+                var json = await ReadJsonAsync(context);
+                if (json is null)
+                {
+                    await GatewayErrorResponse.WriteAsync(context, GatewayErrors.FileTooLarge($"A JSON body may be at most {Limits.MaxJsonBytes / 1024} KB."));
+                    return;
+                }
+
+                rewrite = rewriter.RewriteTryOn(json, user.Pseudonym);
+                if (rewrite.Errors is { } errors)
+                {
+                    await GatewayErrorResponse.WriteAsync(context, GatewayErrors.ValidationFailed(errors));
+                    return;
+                }
+
+                SetJsonBody(context, rewrite.Body);
+                break;
+            case BodyFormat.Multipart:
+                var policy = new DataFieldPolicy(data => rewriter.RewriteTryOn(data.Span, user.Pseudonym));
+                if (!await RewriteMultipartAsync(context, policy))
+                {
+                    return;
+                }
+
+                rewrite = policy.Data!;
+                break;
+            default:
+                await GatewayErrorResponse.WriteAsync(context, GatewayErrors.UnsupportedMediaType("Send 'application/json' or 'multipart/form-data' with a JSON 'data' field."));
+                return;
+        }
+
+        if (rewrite.PersonImageId is { } imageId && !await ownership.OwnsImageAsync(user, imageId, context.RequestAborted))
+        {
+            telemetry.OwnershipDenials.Add(1, new KeyValuePair<string, object?>("route", GatewayRoute.TryOn.Id));
+            await GatewayErrorResponse.WriteAsync(context, GatewayErrors.Forbidden("person.image.source.id is not an image you uploaded."));
+            return;
+        }
+
+        await ContinueAsync(context, GatewayRoute.TryOn, rewrite.AppliedRules, rewrite.KeepForDays);
+    }
+
+    private async Task UploadAsync(HttpContext context)
+    {
+        if (Classify(context.Request.ContentType) != BodyFormat.Multipart)
+        {
+            await GatewayErrorResponse.WriteAsync(context, GatewayErrors.UnsupportedMediaType("Send 'multipart/form-data' with a 'file' part."));
+            return;
+        }
+
+        var policy = new UploadFormPolicy(context.GetGatewayUser().Pseudonym);
+        if (await RewriteMultipartAsync(context, policy))
+        {
+            await ContinueAsync(context, GatewayRoute.Upload, policy.Applied, policy.KeepForDays);
+        }
+    }
+
+    private async Task ProductAsync(HttpContext context, GatewayRoute route)
+    {
+        // PATCH was removed upstream in 1.0: it becomes POST /products with the id merged into the body (partial updates).
+        var patchId = route == GatewayRoute.ProductPatch ? context.Request.RouteValues["externalId"] as string : null;
+        BodyRewrite Rewrite(ReadOnlySpan<byte> body) => patchId is null ? rewriter.RewriteProduct(body) : RewritePatch(body, patchId);
+
+        BodyRewrite? rewrite;
+        switch (Classify(context.Request.ContentType))
+        {
+            case BodyFormat.Json:
+                var json = await ReadJsonAsync(context);
+                if (json is null)
+                {
+                    await GatewayErrorResponse.WriteAsync(context, GatewayErrors.FileTooLarge($"A JSON body may be at most {Limits.MaxJsonBytes / 1024} KB."));
+                    return;
+                }
+
+                rewrite = Rewrite(json);
+                if (rewrite.Errors is { } errors)
+                {
+                    await GatewayErrorResponse.WriteAsync(context, GatewayErrors.ValidationFailed(errors));
+                    return;
+                }
+
+                SetJsonBody(context, rewrite.Body);
+                break;
+            case BodyFormat.Multipart:
+                var policy = new DataFieldPolicy(data => Rewrite(data.Span));
+                if (!await RewriteMultipartAsync(context, policy))
+                {
+                    return;
+                }
+
+                rewrite = policy.Data!;
+                break;
+            default:
+                await GatewayErrorResponse.WriteAsync(context, GatewayErrors.UnsupportedMediaType("Send 'application/json' or 'multipart/form-data' with a JSON 'data' field."));
+                return;
+        }
+
+        IReadOnlyList<ICompatShape> applied = rewrite.AppliedRules;
+        if (patchId is not null)
+        {
+            applied = [CompatShape.ProductPatch, .. rewrite.AppliedRules];
+            context.Request.Method = HttpMethods.Post;
+            context.Request.Path = "/tryon/v1/products";
+        }
+
+        await ContinueAsync(context, route, applied, null);
+    }
+
+    private BodyRewrite RewritePatch(ReadOnlySpan<byte> json, string externalId)
+    {
+        JsonObject? body;
+        try
+        {
+            body = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }) as JsonObject;
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
+        {
+            body = null;
+        }
+
+        if (body is null)
+        {
+            return BodyRewrite.Invalid([new ErrorDetail("", "The body must be a JSON object.")]);
+        }
+
+        if (body.TryGetPropertyValue("externalId", out var existing) && existing is not null &&
+            !(existing.GetValueKind() == JsonValueKind.String && existing.GetValue<string>() == externalId))
+        {
+            return BodyRewrite.Invalid([new ErrorDetail("externalId", "Conflicts with the externalId in the path.")]);
+        }
+
+        body["externalId"] = externalId;
+        return rewriter.RewriteProduct(JsonSerializer.SerializeToUtf8Bytes(body, CompatJsonContext.Default.JsonObject));
+    }
+
+    private Task ContinueAsync(HttpContext context, GatewayRoute route, IReadOnlyList<ICompatShape> applied, int? keepForDays)
+    {
+        context.Features.Set<IRequestRewriteFeature>(new RequestRewriteFeature(applied, keepForDays));
+        if (applied.Count > 0)
+        {
+            compat.Report(context, route, applied);
+        }
+
+        return next(context);
+    }
+
+    private static async Task<bool> RewriteMultipartAsync(HttpContext context, IMultipartFieldPolicy policy)
+    {
+        var boundary = MultipartRewriter.GetBoundary(context.Request.ContentType);
+        if (boundary is null)
+        {
+            await GatewayErrorResponse.WriteAsync(context, GatewayErrors.ValidationFailed("Content-Type", "multipart/form-data needs a boundary of 1-70 characters."));
+            return false;
+        }
+
+        var result = await MultipartRewriter.RewriteAsync(context.Request.Body, boundary, policy, Limits, context.RequestAborted);
+        if (result.TooLargePart is { } part)
+        {
+            await GatewayErrorResponse.WriteAsync(context, GatewayErrors.FileTooLarge($"File part '{part}' exceeds the 10 MB limit."));
+            return false;
+        }
+
+        if (result.Errors is { } errors)
+        {
+            await GatewayErrorResponse.WriteAsync(context, GatewayErrors.ValidationFailed(errors));
+            return false;
+        }
+
+        var body = result.Body!;
+        context.Response.RegisterForDisposeAsync(body);
+        context.Request.Body = body;
+        context.Request.Headers.ContentLength = body.Length;
+        context.Request.Headers.Remove(HeaderNames.TransferEncoding);
+        return true;
+    }
+
+    private static void SetJsonBody(HttpContext context, byte[] body)
+    {
+        context.Request.Body = new MemoryStream(body, writable: false);
+        context.Request.Headers.ContentLength = body.Length;
+        context.Request.Headers.Remove(HeaderNames.TransferEncoding);
+    }
+
+    /// <summary>Reads a JSON body of at most the JSON limit; <c>null</c> when it is larger.</summary>
+    private static async Task<byte[]?> ReadJsonAsync(HttpContext context)
+    {
+        if (context.Request.ContentLength > Limits.MaxJsonBytes)
+        {
+            return null;
+        }
+
+        using var memory = new MemoryStream(context.Request.ContentLength is { } length ? (int)length : 1024);
+        var buffer = new byte[16 * 1024];
+        int read;
+        while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
+        {
+            if (memory.Length + read > Limits.MaxJsonBytes)
+            {
+                return null;
+            }
+
+            memory.Write(buffer, 0, read);
+        }
+
+        return memory.ToArray();
+    }
+
+    private static BodyFormat Classify(string? contentType)
+    {
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var mediaType))
+        {
+            return BodyFormat.Other;
+        }
+
+        var type = mediaType.MediaType;
+        if (type.Equals("application/json", StringComparison.OrdinalIgnoreCase) || type.EndsWith("+json", StringComparison.OrdinalIgnoreCase))
+        {
+            return BodyFormat.Json;
+        }
+
+        return type.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase) ? BodyFormat.Multipart : BodyFormat.Other;
+    }
+
+    private enum BodyFormat
+    {
+        Other,
+        Json,
+        Multipart,
+    }
+}

@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+using Genlook.Gateway.Errors;
+
+namespace Genlook.Gateway.Compat;
+
+/// <summary>Runs the registered rules over a parsed body: the try-on rows at the top level, then the product rows on each product.</summary>
+internal sealed class CompatEngine
+{
+    private readonly ICompatRule[] _tryOnRules;
+    private readonly ICompatRule[] _productRules;
+
+    public CompatEngine(IEnumerable<ICompatRule> rules)
+    {
+        var all = rules.ToArray();
+        _tryOnRules = all.Where(r => r.Surface == CompatSurface.TryOn).ToArray();
+        _productRules = all.Where(r => r.Surface == CompatSurface.Product).ToArray();
+    }
+
+    public List<ICompatRule> RewriteTryOn(JsonObject body, List<ErrorDetail> conflicts)
+    {
+        var applied = new List<ICompatRule>();
+        foreach (var rule in _tryOnRules)
+        {
+            if (rule.TryRewrite(body, "", conflicts))
+            {
+                applied.Add(rule);
+            }
+        }
+
+        if (body["products"] is JsonArray products)
+        {
+            for (var i = 0; i < products.Count; i++)
+            {
+                if (products[i] is JsonObject product)
+                {
+                    ApplyProductRules(product, $"products.{i}", conflicts, applied);
+                }
+            }
+        }
+
+        return applied;
+    }
+
+    public List<ICompatRule> RewriteProduct(JsonObject product, string path, List<ErrorDetail> conflicts)
+    {
+        var applied = new List<ICompatRule>();
+        ApplyProductRules(product, path, conflicts, applied);
+        return applied;
+    }
+
+    private void ApplyProductRules(JsonObject product, string path, List<ErrorDetail> conflicts, List<ICompatRule> applied)
+    {
+        foreach (var rule in _productRules)
+        {
+            if (rule.TryRewrite(product, path, conflicts) && !applied.Contains(rule))
+            {
+                applied.Add(rule);
+            }
+        }
+    }
+}

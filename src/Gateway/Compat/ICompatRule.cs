@@ -1,0 +1,53 @@
+using System.Text.Json.Nodes;
+using Genlook.Gateway.Errors;
+
+namespace Genlook.Gateway.Compat;
+
+/// <summary>Where a legacy shape lives.</summary>
+public enum CompatSurface
+{
+    /// <summary>The top level of a try-on body (JSON, or the multipart <c>data</c> field).</summary>
+    TryOn,
+
+    /// <summary>A product object: each item of a try-on's <c>products</c>, and the body of <c>POST /products</c>.</summary>
+    Product,
+}
+
+/// <summary>
+/// One row of COMPAT.md, in the spirit of Stripe's version-change modules: it detects its legacy shape, rewrites it to
+/// the next shape, and reports a conflict when the legacy and the current field are both present with different values.
+/// Adding a row is adding a class and one line in <see cref="CompatRules.All"/>.
+/// </summary>
+public interface ICompatRule : ICompatShape
+{
+    CompatSurface Surface { get; }
+
+    /// <summary>
+    /// Rewrites the legacy shape in <paramref name="target"/> (found at <paramref name="path"/>, "" for the top level).
+    /// Returns <c>true</c> when the shape was present. Conflicts go to <paramref name="conflicts"/>, one per pair.
+    /// </summary>
+    bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts);
+}
+
+/// <summary>A deprecated request shape the gateway accepts: a JSON row, an upload form field, or a removed route.</summary>
+public interface ICompatShape
+{
+    /// <summary>The COMPAT.md row, e.g. <c>L7</c>; the <c>compat.row</c> tag of the rewrite counter.</summary>
+    string Id { get; }
+
+    /// <summary>When Genlook deprecated the shape (from its changelog), for the RFC 9745 <c>Deprecation</c> header.</summary>
+    DateTimeOffset DeprecatedAt { get; }
+}
+
+/// <summary>The shapes that are not JSON rows: the upload form's renamed fields and the removed PATCH route.</summary>
+public sealed record CompatShape(string Id, DateTimeOffset DeprecatedAt) : ICompatShape
+{
+    /// <summary>Upload form field <c>customerId</c> (1.1) → <c>externalUserId</c> (then the pseudonym).</summary>
+    public static readonly CompatShape UploadCustomerId = new("upload.customerId", Rules.GenlookReleases.V1_4);
+
+    /// <summary>Upload form field <c>retentionDays</c> (1.1) → <c>keepForDays</c>.</summary>
+    public static readonly CompatShape UploadRetentionDays = new("upload.retentionDays", Rules.GenlookReleases.V1_4);
+
+    /// <summary><c>PATCH /products/{externalId}</c>, removed in 1.0 → <c>POST /products</c> with the id in the body.</summary>
+    public static readonly CompatShape ProductPatch = new("route.patchProduct", Rules.GenlookReleases.V1_0);
+}

@@ -1,0 +1,40 @@
+using System.Text.Json.Nodes;
+using Genlook.Gateway.Errors;
+
+namespace Genlook.Gateway.Compat.Rules;
+
+/// <summary>L11 (alpha, deprecated in v1): product <c>imageUrls: ["u", …]</c> → <c>images: [{ "source": { "url": "u" } }, …]</c>.</summary>
+internal sealed class L11ImageUrls : ICompatRule
+{
+    public string Id => "L11";
+
+    public CompatSurface Surface => CompatSurface.Product;
+
+    public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
+
+    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
+    {
+        if (!target.TryGetPropertyValue("imageUrls", out var urls))
+        {
+            return false;
+        }
+
+        target.Remove("imageUrls");
+        var legacyPath = CompatJson.Join(path, "imageUrls");
+        if (urls is not JsonArray list)
+        {
+            conflicts.Add(new ErrorDetail(legacyPath, "Expected an array of URLs."));
+            return true;
+        }
+
+        var images = new JsonArray();
+        foreach (var url in list)
+        {
+            images.Add(new JsonObject { ["source"] = new JsonObject { ["url"] = url?.DeepClone() } });
+        }
+
+        // L12 runs first, so existing images are already in the current shape and compare like for like.
+        CompatJson.MoveOrConflict(images, target, "images", legacyPath, CompatJson.Join(path, "images"), conflicts);
+        return true;
+    }
+}

@@ -1,0 +1,26 @@
+using System.Text.Json.Nodes;
+using Genlook.Gateway.Errors;
+
+namespace Genlook.Gateway.Compat.Rules;
+
+/// <summary>L5 (1.0–1.2): <c>customer: { id | url | fileKey }</c> → <c>person.image.source: { id | url | fileKey }</c>.</summary>
+internal sealed class L5CustomerFlat : ICompatRule
+{
+    public string Id => "L5";
+
+    public CompatSurface Surface => CompatSurface.TryOn;
+
+    public DateTimeOffset DeprecatedAt => GenlookReleases.V1_3;
+
+    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
+    {
+        if (target["customer"] is not JsonObject customer || customer.ContainsKey("source") || customer.ContainsKey("imageId"))
+        {
+            return false;
+        }
+
+        target.Remove("customer");
+        PersonSource.Set(target, (JsonObject)customer.DeepClone(), "customer", conflicts);
+        return true;
+    }
+}

@@ -1,0 +1,19 @@
+using System.Text.Json.Nodes;
+using Genlook.Gateway.Errors;
+
+namespace Genlook.Gateway.Compat.Rules;
+
+/// <summary>
+/// L8 (1.1): top-level <c>customerId</c> → <c>externalUserId</c>. Both are then replaced by the caller's pseudonym
+/// (CONTRACT §2), so the legacy value is dropped and never conflicts: neither value is ever forwarded.
+/// </summary>
+internal sealed class L8CustomerId : ICompatRule
+{
+    public string Id => "L8";
+
+    public CompatSurface Surface => CompatSurface.TryOn;
+
+    public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
+
+    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts) => target.Remove("customerId");
+}

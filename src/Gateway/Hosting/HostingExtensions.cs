@@ -1,0 +1,79 @@
+using Genlook.Gateway.Errors;
+using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+
+namespace Genlook.Gateway.Hosting;
+
+public static partial class HostingExtensions
+{
+    /// <summary>Health checks, CORS for SPAs, the embedded emulator and the start-up banner.</summary>
+    public static WebApplicationBuilder AddGatewayHosting(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddHostedService<EmulatorHostedService>();
+        services.AddHostedService<StartupBanner>();
+
+        var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
+        services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+        {
+            if (origins.Length > 0)
+            {
+                policy.WithOrigins(origins)
+                    .WithMethods("GET", "POST", "PATCH", "DELETE")
+                    .WithHeaders("Authorization", "Content-Type", "Idempotency-Key")
+                    .WithExposedHeaders("Location", "Retry-After", "RateLimit", "RateLimit-Policy", "Deprecation", "Link", "Cache-Status")
+                    .SetPreflightMaxAge(TimeSpan.FromHours(1));
+            }
+        }));
+        return builder;
+    }
+
+    /// <summary>Every unhandled exception becomes <c>500 INTERNAL_ERROR</c> in the contract shape.</summary>
+    public static WebApplication UseGatewayErrors(this WebApplication app)
+    {
+        app.UseExceptionHandler(new ExceptionHandlerOptions
+        {
+            ExceptionHandler = context =>
+            {
+                var error = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error is Storage.StoreUnavailableException
+                    ? GatewayErrors.StoreUnavailable()
+                    : GatewayErrors.Internal();
+                return GatewayErrorResponse.WriteAsync(context, error);
+            },
+        });
+        return app;
+    }
+
+    /// <summary><c>/healthz</c> (the process serves) and <c>/readyz</c> (the store answers).</summary>
+    public static WebApplication MapGatewayHealth(this WebApplication app)
+    {
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
+        return app;
+    }
+
+    private sealed partial class StartupBanner(IHostApplicationLifetime lifetime, IHostEnvironment environment, Microsoft.AspNetCore.Hosting.Server.IServer server, ILogger<StartupBanner> logger) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            lifetime.ApplicationStarted.Register(() =>
+            {
+                var addresses = server.Features.Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()?.Addresses ?? [];
+                var first = addresses.FirstOrDefault() ?? "http://127.0.0.1:5080";
+                LogListening(logger, string.Join(", ", addresses));
+                if (environment.IsDevelopment())
+                {
+                    LogDevToken(logger, first);
+                }
+            });
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        [LoggerMessage(3002, LogLevel.Information, "Genlook Gateway listening on {Addresses}")]
+        private static partial void LogListening(ILogger logger, string addresses);
+
+        [LoggerMessage(3003, LogLevel.Information, "Development: get a token with  curl -s -X POST '{Address}/dev/token?sub=alice'  and send it as 'Authorization: Bearer <access_token>'")]
+        private static partial void LogDevToken(ILogger logger, string address);
+    }
+}

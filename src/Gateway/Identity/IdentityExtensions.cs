@@ -1,0 +1,104 @@
+using Genlook.Gateway.Errors;
+using Genlook.Gateway.Proxy;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.Options;
+
+namespace Genlook.Gateway.Identity;
+
+public static class IdentityExtensions
+{
+    /// <summary>
+    /// JWT bearer authentication from the standard <c>Authentication:Schemes:Bearer</c> section, answering in the
+    /// contract shape (<c>401 MISSING_TOKEN</c> / <c>INVALID_TOKEN</c>, <c>403 FORBIDDEN</c>), and the pseudonym.
+    /// </summary>
+    public static WebApplicationBuilder AddGatewayIdentity(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+        services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
+            .Configure<IHostEnvironment>((options, environment) =>
+            {
+                // Keep claim names as the IdP wrote them: 'sub', 'scope', 'scp' (no WS-Federation URIs).
+                options.MapInboundClaims = false;
+                options.TokenValidationParameters.NameClaimType = "sub";
+                options.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
+                options.IncludeErrorDetails = environment.IsDevelopment();
+                options.Events = new GatewayJwtBearerEvents();
+            })
+            .Validate(HasJwtConfiguration,
+                "Authentication:Schemes:Bearer needs either Authority (OIDC) or SigningKeys with ValidIssuer, and ValidAudiences (or Audience).")
+            .ValidateOnStart();
+
+        services.AddAuthorizationBuilder()
+            .AddPolicy(GenlookProxyConfigProvider.UserPolicy, policy => policy.RequireAuthenticatedUser())
+            .AddPolicy(GatewayRoute.CatalogWriteScope, policy => policy.RequireAuthenticatedUser().RequireAssertion(c => Scopes.Has(c.User, GatewayRoute.CatalogWriteScope)))
+            .AddPolicy(Scopes.GdprErase, policy => policy.RequireAuthenticatedUser().RequireAssertion(c => Scopes.Has(c.User, Scopes.GdprErase)));
+
+        services.AddOptions<AttributionOptions>().BindConfiguration(AttributionOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<PseudonymGenerator>();
+
+        if (builder.Environment.IsDevelopment())
+        {
+            services.AddSingleton<DevelopmentTokenIssuer>();
+        }
+
+        return builder;
+    }
+
+    private static bool HasJwtConfiguration(JwtBearerOptions options)
+    {
+        var parameters = options.TokenValidationParameters;
+        var hasKeys = !string.IsNullOrEmpty(options.Authority) || !string.IsNullOrEmpty(options.MetadataAddress) ||
+                      parameters.IssuerSigningKey is not null || parameters.IssuerSigningKeys?.Any() == true || options.Configuration is not null;
+        var hasAudience = !parameters.ValidateAudience || !string.IsNullOrEmpty(options.Audience) ||
+                          !string.IsNullOrEmpty(parameters.ValidAudience) || parameters.ValidAudiences?.Any() == true;
+        return hasKeys && hasAudience;
+    }
+
+    /// <summary>Maps <c>POST /dev/token</c> in Development only: tokens for the embedded development signing key.</summary>
+    public static WebApplication MapDevelopmentTokens(this WebApplication app)
+    {
+        if (app.Environment.IsDevelopment())
+        {
+            app.MapPost("/dev/token", DevelopmentTokenIssuer.Handle).AllowAnonymous().ExcludeFromDescription();
+        }
+
+        return app;
+    }
+
+    /// <summary>Every authentication and authorization failure in Genlook's error shape, with a proper <c>WWW-Authenticate</c>.</summary>
+    private sealed class GatewayJwtBearerEvents : JwtBearerEvents
+    {
+        public override Task TokenValidated(TokenValidatedContext context)
+        {
+            if (string.IsNullOrEmpty(context.Principal?.FindFirst("sub")?.Value))
+            {
+                context.Fail("The token has no 'sub' claim.");
+            }
+
+            return Task.CompletedTask;
+        }
+
+        public override Task Challenge(JwtBearerChallengeContext context)
+        {
+            context.HandleResponse();
+            var hasToken = context.Request.Headers.Authorization.Count > 0;
+            GatewayError error;
+            if (!hasToken)
+            {
+                error = GatewayErrors.MissingToken();
+                context.Response.Headers.WWWAuthenticate = "Bearer";
+            }
+            else
+            {
+                error = GatewayErrors.InvalidToken();
+                context.Response.Headers.WWWAuthenticate = "Bearer error=\"invalid_token\"";
+            }
+
+            return GatewayErrorResponse.WriteAsync(context.HttpContext, error);
+        }
+
+        public override Task Forbidden(ForbiddenContext context) =>
+            GatewayErrorResponse.WriteAsync(context.HttpContext, GatewayErrors.Forbidden("The token lacks the scope this operation needs."));
+    }
+}

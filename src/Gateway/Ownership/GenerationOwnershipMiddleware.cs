@@ -1,0 +1,32 @@
+using Genlook.Gateway.Errors;
+using Genlook.Gateway.Identity;
+using Genlook.Gateway.Observability;
+using Genlook.Gateway.Proxy;
+
+namespace Genlook.Gateway.Ownership;
+
+/// <summary>
+/// <c>GET /generations/{id}</c> for anyone but the owner, or for an id the gateway never issued: <c>404
+/// GENERATION_NOT_FOUND</c> without calling Genlook (no existence leak). Store down: <c>503</c>, never open.
+/// </summary>
+internal sealed class GenerationOwnershipMiddleware(RequestDelegate next, OwnershipStore ownership, GatewayTelemetry telemetry)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        if (context.GetGatewayRoute() != GatewayRoute.Generation)
+        {
+            await next(context);
+            return;
+        }
+
+        var id = context.Request.RouteValues["id"] as string ?? string.Empty;
+        if (!await ownership.OwnsGenerationAsync(context.GetGatewayUser(), id, context.RequestAborted))
+        {
+            telemetry.OwnershipDenials.Add(1, new KeyValuePair<string, object?>("route", GatewayRoute.Generation.Id));
+            await GatewayErrorResponse.WriteAsync(context, GatewayErrors.GenerationNotFound());
+            return;
+        }
+
+        await next(context);
+    }
+}

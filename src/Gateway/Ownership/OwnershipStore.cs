@@ -1,0 +1,39 @@
+using Genlook.Gateway.Identity;
+using Genlook.Gateway.Storage;
+
+namespace Genlook.Gateway.Ownership;
+
+/// <summary>
+/// Who owns which generation and image (CONTRACT §3). All users share one Genlook key, so Genlook cannot tell; the gateway
+/// records every id it hands out under the caller's pseudonym and account. A record is a key under the user's hash tag,
+/// so "does this user own X" is one EXISTS and the user's index finds every record for GDPR erase.
+/// </summary>
+internal sealed class OwnershipStore(IGatewayStore store)
+{
+    /// <summary>Genlook keeps customer images and results at most 7 days.</summary>
+    public static readonly TimeSpan MaximumRetention = TimeSpan.FromDays(7);
+
+    private static readonly byte[] Marker = "1"u8.ToArray();
+
+    public Task RecordGenerationAsync(IGatewayUserFeature user, string generationId, TimeSpan retention, CancellationToken cancellationToken) =>
+        store.SetIndexedAsync(StoreKeys.UserIndex(user.Pseudonym), GenerationKey(user, generationId), Marker, retention, cancellationToken);
+
+    public Task RecordImageAsync(IGatewayUserFeature user, string imageId, TimeSpan retention, CancellationToken cancellationToken) =>
+        store.SetIndexedAsync(StoreKeys.UserIndex(user.Pseudonym), ImageKey(user, imageId), Marker, retention, cancellationToken);
+
+    public Task<bool> OwnsGenerationAsync(IGatewayUserFeature user, string generationId, CancellationToken cancellationToken) =>
+        store.ExistsAsync(GenerationKey(user, generationId), cancellationToken);
+
+    public Task<bool> OwnsImageAsync(IGatewayUserFeature user, string imageId, CancellationToken cancellationToken) =>
+        store.ExistsAsync(ImageKey(user, imageId), cancellationToken);
+
+    /// <summary>The retention Genlook applies: <c>keepForDays</c> when the request set a valid one, else the maximum.</summary>
+    public static TimeSpan Retention(int? keepForDays) =>
+        keepForDays is 1 or 3 or 7 ? TimeSpan.FromDays(keepForDays.Value) : MaximumRetention;
+
+    internal static string GenerationKey(IGatewayUserFeature user, string generationId) =>
+        StoreKeys.UserKey(user.Pseudonym, user.Account, "gen", generationId);
+
+    internal static string ImageKey(IGatewayUserFeature user, string imageId) =>
+        StoreKeys.UserKey(user.Pseudonym, user.Account, "img", imageId);
+}

@@ -1,0 +1,32 @@
+using Genlook.Gateway.Hosting;
+using Genlook.Gateway.Identity;
+using Genlook.Gateway.Observability;
+using Genlook.Gateway.Proxy;
+using Genlook.Gateway.Storage;
+
+// The configuration file sits beside the binary (dotnet run, publish and the container image alike).
+var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
+
+builder.AddDevelopmentDefaults();
+builder.AddGatewayObservability();
+builder.AddGatewayStorage();
+builder.AddGatewayIdentity();
+builder.AddGatewayProxy();
+builder.AddGatewayHosting();
+
+var app = builder.Build();
+
+app.UseGatewayErrors();
+app.UseGatewayRequestGuard();
+app.UseCors();
+app.UseAuthentication();
+app.UseAuthorization();
+
+app.MapGatewayHealth();
+app.MapDevelopmentTokens();
+app.MapGatewayProxy();
+
+app.Run();
+
+/// <summary>Entry point; public for <c>WebApplicationFactory&lt;Program&gt;</c> in tests.</summary>
+public partial class Program;

@@ -1,0 +1,65 @@
+using Genlook.Gateway.Errors;
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Configuration;
+
+namespace Genlook.Gateway.Proxy;
+
+public static class ProxyExtensions
+{
+    /// <summary>YARP with the contract's allowlist, one cluster per Genlook account, and the header rules.</summary>
+    public static WebApplicationBuilder AddGatewayProxy(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<GenlookOptions>().BindConfiguration(GenlookOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GenlookOptions>, GenlookOptionsValidator>();
+        services.AddOptions<GatewayLimitsOptions>().BindConfiguration(GatewayLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+
+        services.AddSingleton<IProxyConfigProvider, GenlookProxyConfigProvider>();
+        services.AddReverseProxy()
+            .AddTransforms<UpstreamHeadersTransformProvider>()
+            .AddTransforms<Ownership.OwnershipTransformProvider>();
+
+        // The body pipeline, compat rules and ownership records: stages of the proxy pipeline above.
+        services.AddSingleton<Ownership.OwnershipStore>();
+        services.AddSingleton<Compat.CompatEngine>(_ => new Compat.CompatEngine(Compat.CompatRules.All));
+        services.AddSingleton<Compat.CompatReporter>();
+        services.AddOptions<Compat.CompatOptions>().BindConfiguration(Compat.CompatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<Bodies.JsonBodyRewriter>();
+
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            // Above the gateway's own limit, so the gateway (not Kestrel) answers, in the contract shape.
+            kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            kestrel.AddServerHeader = false;
+        });
+
+        return builder;
+    }
+
+    /// <summary>The request guard, ahead of routing.</summary>
+    public static WebApplication UseGatewayRequestGuard(this WebApplication app)
+    {
+        app.UseMiddleware<RequestGuardMiddleware>();
+        return app;
+    }
+
+    /// <summary>The proxied routes, and <c>404 ROUTE_NOT_FOUND</c> for everything else.</summary>
+    public static WebApplication MapGatewayProxy(this WebApplication app, Action<IReverseProxyApplicationBuilder>? stages = null)
+    {
+        app.MapReverseProxy(pipeline =>
+        {
+            pipeline.UseMiddleware<UpstreamErrorMiddleware>();
+            pipeline.UseMiddleware<Identity.GatewayUserMiddleware>();
+            pipeline.UseMiddleware<Ownership.GenerationOwnershipMiddleware>();
+            pipeline.UseMiddleware<Bodies.RequestBodyMiddleware>();
+            stages?.Invoke(pipeline);
+            pipeline.UseSessionAffinity();
+            pipeline.UseLoadBalancing();
+            pipeline.UsePassiveHealthChecks();
+        });
+
+        // Unknown paths, and known paths with another method: never forwarded, never 405 (which would reveal the allowlist).
+        app.MapFallback(context => GatewayErrorResponse.WriteAsync(context, GatewayErrors.RouteNotFound())).AllowAnonymous();
+        return app;
+    }
+}

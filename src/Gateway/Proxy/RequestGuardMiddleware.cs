@@ -1,0 +1,86 @@
+using Genlook.Gateway.Errors;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Genlook.Gateway.Proxy;
+
+/// <summary>
+/// Limits and path hygiene ahead of routing, answered in the contract shape:
+/// Kestrel's own rejections (431, 413) carry no body, and Genlook would decode what Kestrel leaves encoded.
+/// </summary>
+internal sealed class RequestGuardMiddleware(RequestDelegate next, IOptions<GatewayLimitsOptions> limits, ILogger<RequestGuardMiddleware> logger)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var options = limits.Value;
+        if (HeadersSize(context.Request.Headers) > options.MaxRequestHeadersBytes)
+        {
+            return GatewayErrorResponse.WriteAsync(context, GatewayErrors.HeadersTooLarge(options.MaxRequestHeadersBytes));
+        }
+
+        if (context.Request.Path.StartsWithSegments("/tryon", StringComparison.OrdinalIgnoreCase) && IsSuspicious(context))
+        {
+            ProxyLog.SuspiciousPathRejected(logger);
+            return GatewayErrorResponse.WriteAsync(context, GatewayErrors.RouteNotFound());
+        }
+
+        if (context.Request.ContentLength > options.MaxRequestBodyBytes)
+        {
+            return GatewayErrorResponse.WriteAsync(context, GatewayErrors.FileTooLarge($"The request body exceeds {options.MaxRequestBodyBytes / (1024 * 1024)} MB."));
+        }
+
+        return next(context);
+    }
+
+    private static long HeadersSize(IHeaderDictionary headers)
+    {
+        long total = 0;
+        foreach (var (name, values) in headers)
+        {
+            total += name.Length;
+            foreach (var value in values)
+            {
+                total += value?.Length ?? 0;
+            }
+        }
+
+        return total;
+    }
+
+    /// <summary>
+    /// Kestrel resolves <c>/./</c> and <c>/../</c> but keeps <c>%2F</c> encoded; an upstream that decodes later could be
+    /// walked to another resource. No Genlook id contains these, so such paths are simply not routes.
+    /// </summary>
+    private static bool IsSuspicious(HttpContext context)
+    {
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
+        var queryStart = raw.IndexOf('?', StringComparison.Ordinal);
+        var rawPath = queryStart >= 0 ? raw.AsSpan(0, queryStart) : raw.AsSpan();
+        if (rawPath.Contains('%') && (rawPath.Contains("%2f", StringComparison.OrdinalIgnoreCase) ||
+                                      rawPath.Contains("%5c", StringComparison.OrdinalIgnoreCase) ||
+                                      rawPath.Contains("%2e", StringComparison.OrdinalIgnoreCase) ||
+                                      rawPath.Contains("%00", StringComparison.Ordinal) ||
+                                      rawPath.Contains("%25", StringComparison.Ordinal)))
+        {
+            return true;
+        }
+
+        return rawPath.Contains('\\') || rawPath.Contains("//", StringComparison.Ordinal) ||
+               rawPath.Contains("/./", StringComparison.Ordinal) || rawPath.Contains("/../", StringComparison.Ordinal) ||
+               rawPath.EndsWith("/.", StringComparison.Ordinal) || rawPath.EndsWith("/..", StringComparison.Ordinal);
+    }
+}
+
+/// <summary>Request limits the gateway enforces itself, so the answer has the contract shape (<c>Gateway:Limits</c>).</summary>
+public sealed class GatewayLimitsOptions
+{
+    public const string SectionName = "Gateway:Limits";
+
+    /// <summary>Total size of request header names and values. Defaults to 16 KB (Kestrel's own hard limit is 64 KB).</summary>
+    [System.ComponentModel.DataAnnotations.Range(1024, 60 * 1024)]
+    public int MaxRequestHeadersBytes { get; set; } = 16 * 1024;
+
+    /// <summary>Largest request body accepted. Defaults to 64 MB (several 10 MB images in one try-on).</summary>
+    [System.ComponentModel.DataAnnotations.Range(1024, long.MaxValue)]
+    public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
+}

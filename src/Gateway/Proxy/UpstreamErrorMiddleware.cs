@@ -1,0 +1,44 @@
+using Genlook.Gateway.Errors;
+using Yarp.ReverseProxy.Forwarder;
+
+namespace Genlook.Gateway.Proxy;
+
+/// <summary>
+/// YARP answers a failed forward with a bare 502/504 and no body; apps get the contract shape instead (CONTRACT §4).
+/// Runs first in the proxy pipeline so it sees the forwarder's verdict.
+/// </summary>
+internal sealed class UpstreamErrorMiddleware(RequestDelegate next, ILogger<UpstreamErrorMiddleware> logger)
+{
+    public async Task InvokeAsync(HttpContext context)
+    {
+        await next(context);
+
+        var errorFeature = context.Features.Get<IForwarderErrorFeature>();
+        if (errorFeature is null || errorFeature.Error == ForwarderError.None)
+        {
+            return;
+        }
+
+        var error = errorFeature.Error;
+        if (error is ForwarderError.RequestCanceled or ForwarderError.RequestBodyCanceled or ForwarderError.ResponseBodyCanceled)
+        {
+            return; // the app went away; there is nobody to answer
+        }
+
+        ProxyLog.UpstreamFailed(logger, context.GetGatewayRoute()?.Id ?? "?", error.ToString(), errorFeature.Exception);
+        GatewayError? mapped = error switch
+        {
+            ForwarderError.RequestTimedOut => GatewayErrors.UpstreamTimeout(),
+            ForwarderError.RequestBodyClient => GatewayErrors.ValidationFailed("body", "The request body could not be read."),
+            _ => GatewayErrors.UpstreamUnavailable(),
+        };
+
+        if (context.Response.HasStarted)
+        {
+            return; // YARP has already cut the response; a half-written body cannot be shaped
+        }
+
+        context.Response.Headers.Clear();
+        await GatewayErrorResponse.WriteAsync(context, mapped);
+    }
+}

@@ -1,0 +1,63 @@
+using Microsoft.Extensions.Options;
+using Yarp.ReverseProxy.Transforms;
+using Yarp.ReverseProxy.Transforms.Builder;
+
+namespace Genlook.Gateway.Proxy;
+
+/// <summary>
+/// The headers rule of CONTRACT §2: the app's credentials never reach Genlook, the account's key always does.
+/// Also maps Genlook rejecting that key (an operator problem) to <c>502 UPSTREAM_AUTH_FAILED</c>.
+/// </summary>
+internal sealed class UpstreamHeadersTransformProvider(IOptions<GenlookOptions> options, ILogger<UpstreamHeadersTransformProvider> logger) : ITransformProvider
+{
+    internal const string ApiKeyHeader = "x-api-key";
+
+    public void ValidateRoute(TransformRouteValidationContext context)
+    {
+    }
+
+    public void ValidateCluster(TransformClusterValidationContext context)
+    {
+    }
+
+    public void Apply(TransformBuilderContext context)
+    {
+        // The user's address is personal data and none of Genlook's business.
+        context.UseDefaultForwarders = false;
+
+        context.AddRequestHeaderRemove("Authorization");
+        context.AddRequestHeaderRemove("Proxy-Authorization");
+        context.AddRequestHeaderRemove("Cookie");
+        // Responses the gateway reads (ids, statuses) must arrive uncompressed; they are small JSON anyway.
+        context.AddRequestHeaderRemove("Accept-Encoding");
+        context.AddRequestTransform(SetAccountKey);
+        context.AddResponseTransform(MapUpstreamKeyRejection);
+    }
+
+    private ValueTask SetAccountKey(RequestTransformContext context)
+    {
+        var headers = context.ProxyRequest.Headers;
+        headers.Remove(ApiKeyHeader);
+        var account = context.HttpContext.GetReverseProxyFeature().Cluster.Config.Metadata?[GenlookProxyConfigProvider.AccountMetadataKey];
+        if (account is not null && options.Value.Accounts.TryGetValue(account, out var settings) && settings.ApiKey is { Length: > 0 } key)
+        {
+            headers.TryAddWithoutValidation(ApiKeyHeader, key);
+        }
+
+        return ValueTask.CompletedTask;
+    }
+
+    private async ValueTask MapUpstreamKeyRejection(ResponseTransformContext context)
+    {
+        if (context.ProxyResponse?.StatusCode != System.Net.HttpStatusCode.Unauthorized)
+        {
+            return;
+        }
+
+        var account = context.HttpContext.GetReverseProxyFeature().Cluster.Config.Metadata?[GenlookProxyConfigProvider.AccountMetadataKey] ?? "?";
+        ProxyLog.UpstreamKeyRejected(logger, account);
+        context.SuppressResponseBody = true;
+        context.HttpContext.Response.Headers.Clear();
+        await Errors.GatewayErrorResponse.WriteAsync(context.HttpContext, Errors.GatewayErrors.UpstreamAuthFailed());
+    }
+}

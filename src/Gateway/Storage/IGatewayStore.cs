@@ -1,0 +1,40 @@
+namespace Genlook.Gateway.Storage;
+
+/// <summary>
+/// The gateway's shared state (ownership records, cached statuses, idempotency records): small values with a TTL,
+/// plus a per-user index of keys so everything held for a user can be found and erased without scanning.
+/// Redis in production (shared by every instance); in memory for a single instance.
+/// Every call fails with <see cref="StoreUnavailableException"/> when the store cannot answer, fast.
+/// </summary>
+public interface IGatewayStore
+{
+    /// <summary><c>true</c> for an implementation that several gateway instances share.</summary>
+    bool IsShared { get; }
+
+    Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default);
+
+    Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default);
+
+    Task SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default);
+
+    /// <summary>Sets the value only when the key is absent (a lock or a first writer wins). <c>true</c> when it was set.</summary>
+    Task<bool> SetIfAbsentAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Sets the value and records <paramref name="key"/> in the set <paramref name="indexKey"/>, atomically; the index lives
+    /// at least as long as the value. Both keys must share a hash tag (see <see cref="StoreKeys"/>).
+    /// </summary>
+    Task SetIndexedAsync(string indexKey, string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default);
+
+    /// <summary>The keys recorded in an index (some may have expired since).</summary>
+    Task<IReadOnlyList<string>> GetIndexAsync(string indexKey, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes keys; returns how many existed.</summary>
+    Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default);
+
+    /// <summary>Round trip to the store, for readiness.</summary>
+    Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default);
+}
+
+/// <summary>The store did not answer (down, unreachable, too slow). Callers fail closed with <c>503</c>.</summary>
+public sealed class StoreUnavailableException(string message, Exception? inner = null) : Exception(message, inner);

@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+
+namespace Genlook.Gateway.Storage;
+
+/// <summary>
+/// The embedded store: one process only (state is lost on restart and not shared between instances).
+/// Expired entries are dropped when read and swept periodically, so memory stays bounded by live data.
+/// </summary>
+internal sealed class InMemoryGatewayStore(TimeProvider time) : IGatewayStore
+{
+    private readonly ConcurrentDictionary<string, Entry> _values = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, IndexEntry> _indexes = new(StringComparer.Ordinal);
+    private long _operations;
+
+    public bool IsShared => false;
+
+    public Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default) =>
+        Task.FromResult(TryGetLive(key, out var entry) ? entry.Value : null);
+
+    public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) =>
+        Task.FromResult(TryGetLive(key, out _));
+
+    public Task SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        _values[key] = new Entry(value.ToArray(), Expiry(timeToLive));
+        SweepNow();
+        return Task.CompletedTask;
+    }
+
+    public Task<bool> SetIfAbsentAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        var fresh = new Entry(value.ToArray(), Expiry(timeToLive));
+        while (true)
+        {
+            if (_values.TryAdd(key, fresh))
+            {
+                return Task.FromResult(true);
+            }
+
+            if (_values.TryGetValue(key, out var existing))
+            {
+                if (!IsExpired(existing))
+                {
+                    return Task.FromResult(false);
+                }
+
+                if (_values.TryUpdate(key, fresh, existing))
+                {
+                    return Task.FromResult(true);
+                }
+            }
+        }
+    }
+
+    public Task SetIndexedAsync(string indexKey, string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        var expiry = Expiry(timeToLive);
+        var index = _indexes.GetOrAdd(indexKey, _ => new IndexEntry());
+        lock (index)
+        {
+            index.Keys.Add(key);
+            index.ExpiresAt = index.ExpiresAt > expiry ? index.ExpiresAt : expiry;
+        }
+
+        _values[key] = new Entry(value.ToArray(), expiry);
+        SweepNow();
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<string>> GetIndexAsync(string indexKey, CancellationToken cancellationToken = default)
+    {
+        if (!_indexes.TryGetValue(indexKey, out var index))
+        {
+            return Task.FromResult<IReadOnlyList<string>>([]);
+        }
+
+        lock (index)
+        {
+            return Task.FromResult<IReadOnlyList<string>>(index.ExpiresAt <= time.GetUtcNow() ? [] : index.Keys.ToArray());
+        }
+    }
+
+    public Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default)
+    {
+        long deleted = 0;
+        foreach (var key in keys)
+        {
+            if (_values.TryRemove(key, out var entry) && !IsExpired(entry))
+            {
+                deleted++;
+            }
+
+            if (_indexes.TryRemove(key, out _))
+            {
+                deleted++;
+            }
+        }
+
+        return Task.FromResult(deleted);
+    }
+
+    public Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default) => Task.FromResult(TimeSpan.Zero);
+
+    private bool TryGetLive(string key, out Entry entry)
+    {
+        if (_values.TryGetValue(key, out entry!) && !IsExpired(entry))
+        {
+            return true;
+        }
+
+        if (entry is not null)
+        {
+            _values.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+        }
+
+        return false;
+    }
+
+    private DateTimeOffset Expiry(TimeSpan timeToLive) => time.GetUtcNow() + timeToLive;
+
+    private bool IsExpired(Entry entry) => entry.ExpiresAt <= time.GetUtcNow();
+
+    /// <summary>Every 1024 writes, drop what has expired, so never-read keys cannot pile up.</summary>
+    private void SweepNow()
+    {
+        if (Interlocked.Increment(ref _operations) % 1024 != 0)
+        {
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        foreach (var (key, entry) in _values)
+        {
+            if (entry.ExpiresAt <= now)
+            {
+                _values.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+            }
+        }
+
+        foreach (var (key, index) in _indexes)
+        {
+            if (index.ExpiresAt <= now)
+            {
+                _indexes.TryRemove(new KeyValuePair<string, IndexEntry>(key, index));
+            }
+        }
+    }
+
+    private sealed record Entry(byte[] Value, DateTimeOffset ExpiresAt);
+
+    private sealed class IndexEntry
+    {
+        public HashSet<string> Keys { get; } = new(StringComparer.Ordinal);
+
+        public DateTimeOffset ExpiresAt { get; set; }
+    }
+}

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Runs every test of the repository on a fresh machine with the .NET 10 SDK:
+# makes sure redis-server is there (tests start their own on free loopback ports), builds the solution once,
+# runs each test project, and ends with one line: "N passed, N failed, N skipped".
+set -uo pipefail
+cd "$(dirname "$0")"
+
+if ! command -v redis-server >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "redis-server not found: installing it with apt-get"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq redis-server >/dev/null) || {
+      echo "error: could not install redis-server with apt-get" >&2; echo "0 passed, 1 failed"; exit 1; }
+  else
+    echo "error: redis-server is required by the tests. Install it (e.g. 'sudo apt-get install redis-server' or 'brew install redis') and run again." >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+fi
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1 DOTNET_SKIP_FIRST_TIME_EXPERIENCE=1
+configuration=Release
+results=$(mktemp -d)
+trap 'rm -rf "$results"' EXIT
+
+echo "== build (one solution build, $configuration)"
+if ! dotnet build Gateway.sln -c "$configuration" -nologo -v quiet -clp:ErrorsOnly; then
+  echo "error: build failed" >&2
+  echo "0 passed, 1 failed"
+  exit 1
+fi
+
+passed=0; failed=0; skipped=0; status=0
+for project in tests/*/*.csproj; do
+  name=$(basename "$project" .csproj)
+  grep -q 'Microsoft.NET.Test.Sdk' "$project" || continue
+  echo "== test $name"
+  dotnet test "$project" -c "$configuration" --no-build --nologo \
+    --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
+    --logger "console;verbosity=normal" -- RunConfiguration.TestSessionTimeout=1500000 || status=1
+  trx="$results/$name.trx"
+  if [ ! -f "$trx" ]; then
+    echo "error: $name produced no results" >&2; failed=$((failed + 1)); status=1; continue
+  fi
+  counters=$(grep -o '<Counters [^>]*>' "$trx" | head -1)
+  get() { echo "$counters" | grep -o " $1=\"[0-9]*\"" | grep -o '[0-9]*'; }
+  total=$(get total); executed=$(get executed); p=$(get passed); f=$(get failed)
+  e=$(get error); t=$(get timeout); a=$(get aborted)
+  passed=$((passed + p)); failed=$((failed + f + e + t + a)); skipped=$((skipped + total - executed))
+done
+
+if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
+  echo "error: no test ran" >&2
+  status=1
+fi
+[ "$failed" -gt 0 ] && status=1
+echo "$passed passed, $failed failed, $skipped skipped"
+exit $status
