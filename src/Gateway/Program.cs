@@ -1,7 +1,10 @@
+using Genlook.Gateway.Caching;
+using Genlook.Gateway.Gdpr;
 using Genlook.Gateway.Hosting;
 using Genlook.Gateway.Identity;
 using Genlook.Gateway.Observability;
 using Genlook.Gateway.Proxy;
+using Genlook.Gateway.RateLimiting;
 using Genlook.Gateway.Storage;
 
 // The configuration file sits beside the binary (dotnet run, publish and the container image alike).
@@ -11,6 +14,9 @@ builder.AddDevelopmentDefaults();
 builder.AddGatewayObservability();
 builder.AddGatewayStorage();
 builder.AddGatewayIdentity();
+builder.AddGatewayRateLimiting();
+builder.AddGatewayCaching();
+builder.AddGatewayGdpr();
 builder.AddGatewayProxy();
 builder.AddGatewayHosting();
 
@@ -19,10 +25,11 @@ var app = builder.Build();
 app.UseGatewayErrors();
 app.UseGatewayRequestGuard();
 app.UseCors();
-app.UseAuthentication();
-app.UseAuthorization();
+app.UseGatewayIdentity();
+app.UseGatewayRateLimiting();
 
 app.MapGatewayHealth();
+app.MapGdprApi();
 app.MapDevelopmentTokens();
 app.MapGatewayProxy();
 

@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Genlook.Gateway.Compat;
@@ -46,6 +47,7 @@ internal sealed class RequestBodyMiddleware(
     {
         var user = context.GetGatewayUser();
         BodyRewrite? rewrite;
+        byte[]? fingerprint;
         switch (Classify(context.Request.ContentType))
         {
             case BodyFormat.Json:
@@ -64,14 +66,16 @@ internal sealed class RequestBodyMiddleware(
                 }
 
                 SetJsonBody(context, rewrite.Body);
+                fingerprint = JsonFingerprint(context, rewrite.Body);
                 break;
             case BodyFormat.Multipart:
                 var policy = new DataFieldPolicy(data => rewriter.RewriteTryOn(data.Span, user.Pseudonym));
-                if (!await RewriteMultipartAsync(context, policy))
+                if (await RewriteMultipartAsync(context, policy) is not { } multipartFingerprint)
                 {
                     return;
                 }
 
+                fingerprint = multipartFingerprint;
                 rewrite = policy.Data!;
                 break;
             default:
@@ -86,7 +90,7 @@ internal sealed class RequestBodyMiddleware(
             return;
         }
 
-        await ContinueAsync(context, GatewayRoute.TryOn, rewrite.AppliedRules, rewrite.KeepForDays);
+        await ContinueAsync(context, GatewayRoute.TryOn, rewrite.AppliedRules, rewrite.KeepForDays, fingerprint);
     }
 
     private async Task UploadAsync(HttpContext context)
@@ -98,9 +102,9 @@ internal sealed class RequestBodyMiddleware(
         }
 
         var policy = new UploadFormPolicy(context.GetGatewayUser().Pseudonym);
-        if (await RewriteMultipartAsync(context, policy))
+        if (await RewriteMultipartAsync(context, policy) is { } fingerprint)
         {
-            await ContinueAsync(context, GatewayRoute.Upload, policy.Applied, policy.KeepForDays);
+            await ContinueAsync(context, GatewayRoute.Upload, policy.Applied, policy.KeepForDays, fingerprint);
         }
     }
 
@@ -132,7 +136,7 @@ internal sealed class RequestBodyMiddleware(
                 break;
             case BodyFormat.Multipart:
                 var policy = new DataFieldPolicy(data => Rewrite(data.Span));
-                if (!await RewriteMultipartAsync(context, policy))
+                if (await RewriteMultipartAsync(context, policy) is null)
                 {
                     return;
                 }
@@ -152,7 +156,7 @@ internal sealed class RequestBodyMiddleware(
             context.Request.Path = "/tryon/v1/products";
         }
 
-        await ContinueAsync(context, route, applied, null);
+        await ContinueAsync(context, route, applied, null, null);
     }
 
     private BodyRewrite RewritePatch(ReadOnlySpan<byte> json, string externalId)
@@ -182,9 +186,9 @@ internal sealed class RequestBodyMiddleware(
         return rewriter.RewriteProduct(JsonSerializer.SerializeToUtf8Bytes(body, CompatJsonContext.Default.JsonObject));
     }
 
-    private Task ContinueAsync(HttpContext context, GatewayRoute route, IReadOnlyList<ICompatShape> applied, int? keepForDays)
+    private Task ContinueAsync(HttpContext context, GatewayRoute route, IReadOnlyList<ICompatShape> applied, int? keepForDays, byte[]? fingerprint)
     {
-        context.Features.Set<IRequestRewriteFeature>(new RequestRewriteFeature(applied, keepForDays));
+        context.Features.Set<IRequestRewriteFeature>(new RequestRewriteFeature(applied, keepForDays, fingerprint is { Length: > 0 } ? fingerprint : null));
         if (applied.Count > 0)
         {
             compat.Report(context, route, applied);
@@ -193,26 +197,28 @@ internal sealed class RequestBodyMiddleware(
         return next(context);
     }
 
-    private static async Task<bool> RewriteMultipartAsync(HttpContext context, IMultipartFieldPolicy policy)
+    /// <summary>Rewrites a multipart body in place; returns its fingerprint (empty when none was asked for), or <c>null</c> after answering an error.</summary>
+    private static async Task<byte[]?> RewriteMultipartAsync(HttpContext context, IMultipartFieldPolicy policy)
     {
         var boundary = MultipartRewriter.GetBoundary(context.Request.ContentType);
         if (boundary is null)
         {
             await GatewayErrorResponse.WriteAsync(context, GatewayErrors.ValidationFailed("Content-Type", "multipart/form-data needs a boundary of 1-70 characters."));
-            return false;
+            return null;
         }
 
-        var result = await MultipartRewriter.RewriteAsync(context.Request.Body, boundary, policy, Limits, context.RequestAborted);
+        using var hash = WantsFingerprint(context) ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+        var result = await MultipartRewriter.RewriteAsync(context.Request.Body, boundary, policy, Limits, context.RequestAborted, hash);
         if (result.TooLargePart is { } part)
         {
             await GatewayErrorResponse.WriteAsync(context, GatewayErrors.FileTooLarge($"File part '{part}' exceeds the 10 MB limit."));
-            return false;
+            return null;
         }
 
         if (result.Errors is { } errors)
         {
             await GatewayErrorResponse.WriteAsync(context, GatewayErrors.ValidationFailed(errors));
-            return false;
+            return null;
         }
 
         var body = result.Body!;
@@ -220,8 +226,13 @@ internal sealed class RequestBodyMiddleware(
         context.Request.Body = body;
         context.Request.Headers.ContentLength = body.Length;
         context.Request.Headers.Remove(HeaderNames.TransferEncoding);
-        return true;
+        return hash?.GetHashAndReset() ?? [];
     }
+
+    /// <summary>Only a request that carries an <c>Idempotency-Key</c> pays for a fingerprint of what is forwarded.</summary>
+    private static bool WantsFingerprint(HttpContext context) => context.Request.Headers.ContainsKey(Idempotency.IdempotencyMiddleware.HeaderName);
+
+    private static byte[]? JsonFingerprint(HttpContext context, byte[] body) => WantsFingerprint(context) ? SHA256.HashData(body) : null;
 
     private static void SetJsonBody(HttpContext context, byte[] body)
     {

@@ -10,6 +10,9 @@ public interface IRequestRewriteFeature
 
     /// <summary>The <c>keepForDays</c> the forwarded request carries, when it carries one.</summary>
     int? KeepForDays { get; }
+
+    /// <summary>SHA-256 of what is forwarded (for <c>Idempotency-Key</c>); <c>null</c> when the request has no key.</summary>
+    byte[]? Fingerprint { get; }
 }
 
-internal sealed record RequestRewriteFeature(IReadOnlyList<ICompatShape> AppliedShapes, int? KeepForDays) : IRequestRewriteFeature;
+internal sealed record RequestRewriteFeature(IReadOnlyList<ICompatShape> AppliedShapes, int? KeepForDays, byte[]? Fingerprint) : IRequestRewriteFeature;

@@ -15,6 +15,7 @@ public static class GatewayErrorResponse
             return Task.CompletedTask;
         }
 
+        context.Features.Set(new GatewayErrorFeature(error));
         response.StatusCode = error.Status;
         response.ContentType = "application/json; charset=utf-8";
         response.Headers.CacheControl = "no-store";

@@ -48,6 +48,12 @@ public static class GatewayErrors
     public static GatewayError StoreUnavailable() =>
         new("STORE_UNAVAILABLE", "The gateway's store is unavailable. Retry later.", StatusCodes.Status503ServiceUnavailable);
 
+    public static GatewayError IdempotencyKeyReused() =>
+        new("IDEMPOTENCY_KEY_REUSED", "This Idempotency-Key was used with a different request body.", StatusCodes.Status422UnprocessableEntity);
+
+    public static GatewayError IdempotencyKeyInUse() =>
+        new("IDEMPOTENCY_KEY_IN_USE", "A request with this Idempotency-Key is still in progress. Retry later.", StatusCodes.Status409Conflict);
+
     public static GatewayError Internal() =>
         new("INTERNAL_ERROR", "Unexpected failure in the gateway.", StatusCodes.Status500InternalServerError);
 }

@@ -34,7 +34,8 @@ public static partial class HostingExtensions
         {
             ExceptionHandler = context =>
             {
-                var error = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error is Storage.StoreUnavailableException
+                var error = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error
+                    is Storage.StoreUnavailableException or RateLimiting.RateLimitUnavailableException
                     ? GatewayErrors.StoreUnavailable()
                     : GatewayErrors.Internal();
                 return GatewayErrorResponse.WriteAsync(context, error);

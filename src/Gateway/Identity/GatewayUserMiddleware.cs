@@ -1,29 +1,26 @@
 using Genlook.Gateway.Errors;
 using Genlook.Gateway.Proxy;
 using Microsoft.Extensions.Options;
-using Yarp.ReverseProxy;
-using Yarp.ReverseProxy.Model;
 
 namespace Genlook.Gateway.Identity;
 
 /// <summary>
-/// First proxy stage after authentication: derives the pseudonym, selects the Genlook account (the token's
-/// <c>Genlook:AccountClaim</c>, else <c>Genlook:DefaultAccount</c>) and sends the request to that account's cluster.
+/// Runs after authentication, before rate limiting, on the proxied routes: derives the caller's pseudonym once and
+/// selects the Genlook account (the token's <c>Genlook:AccountClaim</c>, else <c>Genlook:DefaultAccount</c>; a value
+/// naming no configured account is <c>403</c>). Every later stage reads the typed <see cref="IGatewayUserFeature"/>.
 /// </summary>
 internal sealed class GatewayUserMiddleware
 {
     private readonly RequestDelegate _next;
     private readonly PseudonymGenerator _pseudonyms;
-    private readonly IProxyStateLookup _proxyState;
     private readonly string? _accountClaim;
     private readonly string _defaultAccount;
     private readonly Dictionary<string, string> _accountNames;
 
-    public GatewayUserMiddleware(RequestDelegate next, PseudonymGenerator pseudonyms, IProxyStateLookup proxyState, IOptions<GenlookOptions> options)
+    public GatewayUserMiddleware(RequestDelegate next, PseudonymGenerator pseudonyms, IOptions<GenlookOptions> options)
     {
         _next = next;
         _pseudonyms = pseudonyms;
-        _proxyState = proxyState;
         var genlook = options.Value;
         _accountClaim = string.IsNullOrWhiteSpace(genlook.AccountClaim) ? null : genlook.AccountClaim;
         _defaultAccount = genlook.ResolveDefaultAccountName();
@@ -32,6 +29,11 @@ internal sealed class GatewayUserMiddleware
 
     public Task InvokeAsync(HttpContext context)
     {
+        if (context.GetGatewayRoute() is null || context.User.Identity?.IsAuthenticated != true)
+        {
+            return _next(context);
+        }
+
         var subject = context.User.FindFirst("sub")?.Value;
         if (string.IsNullOrEmpty(subject))
         {
@@ -47,12 +49,6 @@ internal sealed class GatewayUserMiddleware
             }
 
             account = configured;
-        }
-
-        if (!string.Equals(account, _defaultAccount, StringComparison.OrdinalIgnoreCase) &&
-            _proxyState.TryGetCluster(GenlookProxyConfigProvider.ClusterId(account), out ClusterState? cluster))
-        {
-            context.ReassignProxyRequest(cluster);
         }
 
         context.Features.Set<IGatewayUserFeature>(new GatewayUserFeature(_pseudonyms.For(subject), account));

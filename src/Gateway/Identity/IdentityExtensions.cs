@@ -55,6 +55,15 @@ public static class IdentityExtensions
         return hasKeys && hasAudience;
     }
 
+    /// <summary>Authentication, authorization (scopes) and the caller's identity feature, in that order.</summary>
+    public static WebApplication UseGatewayIdentity(this WebApplication app)
+    {
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<GatewayUserMiddleware>();
+        return app;
+    }
+
     /// <summary>Maps <c>POST /dev/token</c> in Development only: tokens for the embedded development signing key.</summary>
     public static WebApplication MapDevelopmentTokens(this WebApplication app)
     {

@@ -28,6 +28,7 @@ internal sealed class GenlookProxyConfigProvider(IOptions<GenlookOptions> option
             RouteId = route.Id,
             ClusterId = defaultCluster,
             AuthorizationPolicy = route.RequiredScope ?? UserPolicy,
+            RateLimiterPolicy = route.RateLimitPolicy,
             Match = new RouteMatch { Path = route.Path, Methods = [route.Method] },
         }).ToList();
 

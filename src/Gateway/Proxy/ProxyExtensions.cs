@@ -49,9 +49,12 @@ public static class ProxyExtensions
         app.MapReverseProxy(pipeline =>
         {
             pipeline.UseMiddleware<UpstreamErrorMiddleware>();
-            pipeline.UseMiddleware<Identity.GatewayUserMiddleware>();
+            pipeline.UseMiddleware<AccountClusterMiddleware>();
+            pipeline.UseMiddleware<RateLimiting.UpstreamRateLimitMiddleware>();
             pipeline.UseMiddleware<Ownership.GenerationOwnershipMiddleware>();
+            pipeline.UseMiddleware<Caching.GenerationStatusCacheMiddleware>();
             pipeline.UseMiddleware<Bodies.RequestBodyMiddleware>();
+            pipeline.UseMiddleware<Idempotency.IdempotencyMiddleware>();
             stages?.Invoke(pipeline);
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();

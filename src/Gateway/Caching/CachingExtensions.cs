@@ -1,0 +1,21 @@
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Genlook.Gateway.Caching;
+
+public static class CachingExtensions
+{
+    /// <summary>The generation status cache (CONTRACT §7): options, its own size-bounded L1, the shared store as L2.</summary>
+    public static WebApplicationBuilder AddGatewayCaching(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<CachingOptions>().BindConfiguration(CachingOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton(sp => new GenerationStatusCache(
+            sp.GetRequiredService<Storage.IGatewayStore>(),
+            // Its own L1, bounded (32 MB of bodies), not the app-wide IMemoryCache.
+            new MemoryCache(new MemoryCacheOptions { SizeLimit = 32 * 1024 * 1024 }),
+            sp.GetRequiredService<TimeProvider>(),
+            sp.GetRequiredService<IOptions<CachingOptions>>()));
+        return builder;
+    }
+}

@@ -1,0 +1,122 @@
+using System.Buffers.Binary;
+using System.Text.Json;
+using Genlook.Gateway.Identity;
+using Genlook.Gateway.Storage;
+using Microsoft.Extensions.Caching.Memory;
+using Microsoft.Extensions.Options;
+
+namespace Genlook.Gateway.Caching;
+
+/// <summary>
+/// Generation statuses, per user and account: a small in-process L1 in front of the shared store (L2, Redis), both
+/// expiring with the entry. Terminal statuses live until the result URL's signature expires (less a safety margin) or
+/// <c>Caching:TerminalTtl</c>, whichever comes first; pending ones for <c>Caching:PendingTtl</c>. Entries sit under the
+/// user's hash tag and in the user's index, so GDPR erase purges them.
+/// <para>
+/// Not HybridCache: its entry options are fixed before the factory runs, but here the lifetime depends on the fetched
+/// value (the signed URL's expiry), and the value is the proxied response itself, not the result of a factory call.
+/// </para>
+/// </summary>
+internal sealed class GenerationStatusCache(IGatewayStore store, IMemoryCache memory, TimeProvider time, IOptions<CachingOptions> options)
+{
+    private readonly CachingOptions _options = options.Value;
+
+    public static string Key(IGatewayUserFeature user, string generationId) => StoreKeys.UserKey(user.Pseudonym, user.Account, "status", generationId);
+
+    public async Task<CachedStatus?> TryGetAsync(IGatewayUserFeature user, string generationId, CancellationToken cancellationToken)
+    {
+        var key = Key(user, generationId);
+        var now = time.GetUtcNow();
+        if (memory.TryGetValue(key, out CachedStatus? local) && local!.ExpiresAt > now)
+        {
+            return local;
+        }
+
+        var stored = await store.GetAsync(key, cancellationToken);
+        if (stored is not { Length: > 8 })
+        {
+            return null;
+        }
+
+        var entry = new CachedStatus(stored[8..], DateTimeOffset.FromUnixTimeMilliseconds(BinaryPrimitives.ReadInt64LittleEndian(stored)));
+        if (entry.ExpiresAt <= now)
+        {
+            return null;
+        }
+
+        Remember(key, entry);
+        return entry;
+    }
+
+    /// <summary>Caches a fresh <c>200</c> status body; returns the entry, or <c>null</c> when it must not be cached.</summary>
+    public async Task<CachedStatus?> StoreAsync(IGatewayUserFeature user, string generationId, byte[] body, CancellationToken cancellationToken)
+    {
+        var lifetime = Lifetime(body);
+        if (lifetime <= TimeSpan.Zero)
+        {
+            return null;
+        }
+
+        var entry = new CachedStatus(body, time.GetUtcNow() + lifetime);
+        var value = new byte[8 + body.Length];
+        BinaryPrimitives.WriteInt64LittleEndian(value, entry.ExpiresAt.ToUnixTimeMilliseconds());
+        body.CopyTo(value, 8);
+        var key = Key(user, generationId);
+        await store.SetIndexedAsync(StoreKeys.UserIndex(user.Pseudonym), key, value, lifetime, cancellationToken);
+        Remember(key, entry);
+        return entry;
+    }
+
+    /// <summary>How long a status body may be served again: by status, bounded by its result URL's signature.</summary>
+    internal TimeSpan Lifetime(byte[] body)
+    {
+        string? status = null;
+        string? resultUrl = null;
+        try
+        {
+            using var document = JsonDocument.Parse(body);
+            var root = document.RootElement;
+            if (root.ValueKind != JsonValueKind.Object)
+            {
+                return TimeSpan.Zero;
+            }
+
+            if (root.TryGetProperty("status", out var s) && s.ValueKind == JsonValueKind.String)
+            {
+                status = s.GetString();
+            }
+
+            if (root.TryGetProperty("resultImageUrl", out var u) && u.ValueKind == JsonValueKind.String)
+            {
+                resultUrl = u.GetString();
+            }
+        }
+        catch (JsonException)
+        {
+            return TimeSpan.Zero;
+        }
+
+        switch (status)
+        {
+            case "PENDING" or "PROCESSING":
+                return _options.PendingTtl;
+            case "COMPLETED" or "FAILED":
+                var lifetime = _options.TerminalTtl;
+                if (SignedUrlExpiry.Parse(resultUrl) is { } expiresAt)
+                {
+                    var usable = expiresAt - _options.UrlSafetyMargin - time.GetUtcNow();
+                    lifetime = usable < lifetime ? usable : lifetime;
+                }
+
+                return lifetime;
+            default:
+                return TimeSpan.Zero;
+        }
+    }
+
+    private void Remember(string key, CachedStatus entry) =>
+        memory.Set(key, entry, new MemoryCacheEntryOptions { AbsoluteExpiration = entry.ExpiresAt, Size = entry.Body.Length + 64 });
+}
+
+/// <summary>A cached status response body and the moment it stops being servable.</summary>
+internal sealed record CachedStatus(byte[] Body, DateTimeOffset ExpiresAt);

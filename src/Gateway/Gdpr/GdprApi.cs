@@ -1,0 +1,100 @@
+using System.Security.Cryptography;
+using Genlook.Gateway.Errors;
+using Genlook.Gateway.Identity;
+using Genlook.Gateway.Observability;
+using Genlook.Gateway.Proxy;
+using Microsoft.AspNetCore.Http.Features;
+using Microsoft.Extensions.Options;
+
+namespace Genlook.Gateway.Gdpr;
+
+/// <summary>The erase endpoints (CONTRACT §1, §8).</summary>
+public static partial class GdprApi
+{
+    public static WebApplication MapGdprApi(this WebApplication app)
+    {
+        var gdpr = app.MapGroup("/gdpr");
+        gdpr.MapDelete("/users/{subject}", EraseUserAsync).RequireAuthorization(Scopes.GdprErase);
+        gdpr.MapDelete("/me", EraseMeAsync).RequireAuthorization(GenlookProxyConfigProvider.UserPolicy);
+        gdpr.MapGet("/jobs/{jobId}", GetJobAsync).RequireAuthorization(GenlookProxyConfigProvider.UserPolicy);
+        return app;
+    }
+
+    private static Task<IResult> EraseUserAsync(HttpContext context, GdprService service)
+    {
+        // The route value keeps %2F encoded; decode the raw segment exactly once, so any subject an IdP issues works.
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
+        var query = raw.IndexOf('?', StringComparison.Ordinal);
+        var path = query >= 0 ? raw[..query] : raw;
+        var segment = path[(path.LastIndexOf('/') + 1)..];
+        string subject;
+        try
+        {
+            subject = Uri.UnescapeDataString(segment);
+        }
+        catch (UriFormatException)
+        {
+            return Task.FromResult(GatewayErrors.ValidationFailed("subject", "Not a valid path segment.").ToResult());
+        }
+
+        if (subject.Length is 0 or > 1024)
+        {
+            return Task.FromResult(GatewayErrors.ValidationFailed("subject", "The subject must be 1-1024 characters.").ToResult());
+        }
+
+        return service.AcceptAsync(context, subject);
+    }
+
+    private static Task<IResult> EraseMeAsync(HttpContext context, GdprService service) =>
+        service.AcceptAsync(context, context.User.FindFirst("sub")!.Value);
+
+    private static async Task<IResult> GetJobAsync(HttpContext context, string jobId, GdprJobStore jobs, PseudonymGenerator pseudonyms)
+    {
+        var job = await jobs.GetAsync(jobId, context.RequestAborted);
+        var caller = pseudonyms.For(context.User.FindFirst("sub")!.Value);
+        var allowed = job is not null && (Scopes.Has(context.User, Scopes.GdprErase) || job.Pseudonym == caller || job.RequestedBy == caller);
+        if (!allowed)
+        {
+            return new GatewayError("JOB_NOT_FOUND", "No such job.", StatusCodes.Status404NotFound).ToResult();
+        }
+
+        return TypedResults.Json(GdprJobView.From(job!), GdprJsonContext.Default.GdprJobView);
+    }
+}
+
+/// <summary>Accepts an erase request: the job is stored durably and queued before <c>202</c> is answered.</summary>
+internal sealed partial class GdprService(
+    GdprJobStore jobs, IGdprQueue queue, PseudonymGenerator pseudonyms, IOptions<GenlookOptions> genlook, TimeProvider time,
+    GatewayTelemetry telemetry, ILogger<GdprService> logger)
+{
+    public async Task<IResult> AcceptAsync(HttpContext context, string subject)
+    {
+        var job = new GdprJob
+        {
+            JobId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(16)),
+            CreatedAt = time.GetUtcNow(),
+            Pseudonym = pseudonyms.For(subject),
+            RequestedBy = pseudonyms.For(context.User.FindFirst("sub")!.Value),
+            Targets = [.. genlook.Value.Accounts.Keys.Select(a => new GdprTarget { Name = GdprJob.GenlookTarget(a) }), new GdprTarget { Name = GdprJob.StoreTarget }],
+        };
+
+        await jobs.SaveAsync(job, context.RequestAborted);
+        try
+        {
+            await queue.EnqueueAsync(job.JobId, context.RequestAborted);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            await jobs.DeleteAsync(job.JobId, CancellationToken.None);
+            throw new Storage.StoreUnavailableException("The erase job could not be queued.", ex);
+        }
+
+        telemetry.GdprJobs.Add(1, new KeyValuePair<string, object?>("gdpr.job.state", "accepted"));
+        LogAccepted(logger, job.JobId, job.Targets.Count);
+        context.Response.Headers.Location = "/gdpr/jobs/" + job.JobId;
+        return TypedResults.Json(new GdprAccepted(job.JobId, job.Status), GdprJsonContext.Default.GdprAccepted, statusCode: StatusCodes.Status202Accepted);
+    }
+
+    [LoggerMessage(7000, LogLevel.Information, "GDPR audit: job {JobId} accepted with {Targets} targets.")]
+    private static partial void LogAccepted(ILogger logger, string jobId, int targets);
+}

@@ -1,0 +1,189 @@
+using Genlook.Gateway.Observability;
+using Genlook.Gateway.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Genlook.Gateway.Gdpr;
+
+/// <summary>
+/// Works erase jobs on every instance: fetches from the shared queue, takes a job's lock (one instance at a time),
+/// attempts each target that is due, retries failures with exponential backoff and full jitter, and finishes the
+/// job when every target has succeeded (or one has used all its attempts). On shutdown it hands its jobs back.
+/// </summary>
+internal sealed partial class GdprWorker(
+    IGdprQueue queue, GdprJobStore jobs, GdprEraser eraser, IOptions<GdprOptions> options, TimeProvider time,
+    GatewayTelemetry telemetry, GdprMetrics metrics, ILogger<GdprWorker> logger) : BackgroundService
+{
+    // Unique per process start: a restarted instance is a new consumer, and its predecessor's jobs are claimed as stale.
+    private readonly string _consumer = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
+        var interval = options.Value.PollInterval;
+        while (!stoppingToken.IsCancellationRequested)
+        {
+            try
+            {
+                foreach (var entry in await queue.FetchAsync(_consumer, stoppingToken))
+                {
+                    stoppingToken.ThrowIfCancellationRequested();
+                    await WorkAsync(entry, stoppingToken);
+                }
+
+                metrics.OldestPendingAge = await queue.OldestPendingAgeAsync(stoppingToken);
+            }
+            catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception ex) when (ex is StoreUnavailableException or StackExchange.Redis.RedisException or TimeoutException)
+            {
+                LogStoreDown(logger, ex.GetType().Name);
+            }
+
+            try
+            {
+                await Task.Delay(interval, time, stoppingToken);
+            }
+            catch (OperationCanceledException)
+            {
+                break;
+            }
+        }
+    }
+
+    public override async Task StopAsync(CancellationToken cancellationToken)
+    {
+        await base.StopAsync(cancellationToken);
+        try
+        {
+            await queue.HandBackAsync(_consumer, cancellationToken);
+        }
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        {
+            // Not fatal: silent entries are claimed by another instance after Gdpr:ClaimIdleTime.
+            LogStoreDown(logger, ex.GetType().Name);
+        }
+    }
+
+    internal async Task WorkAsync(GdprQueueEntry entry, CancellationToken cancellationToken)
+    {
+        var job = await jobs.GetAsync(entry.JobId, cancellationToken);
+        if (job is null || job.Status is GdprJobStatus.Completed or GdprJobStatus.Failed)
+        {
+            await queue.CompleteAsync(entry, cancellationToken);
+            return;
+        }
+
+        var now = time.GetUtcNow();
+        if (!job.Targets.Any(t => IsDue(t, now)) || !await jobs.TryLockAsync(job.JobId, _consumer, cancellationToken))
+        {
+            return;
+        }
+
+        try
+        {
+            // Re-read under the lock: another instance may have moved the job on meanwhile.
+            job = await jobs.GetAsync(entry.JobId, cancellationToken) ?? job;
+            var before = job.Status;
+            foreach (var target in job.Targets.Where(t => IsDue(t, time.GetUtcNow())))
+            {
+                await AttemptAsync(job, target, cancellationToken);
+                await jobs.SaveAsync(job, CancellationToken.None);
+            }
+
+            job.Status = Overall(job);
+            if (job.Status is GdprJobStatus.Completed or GdprJobStatus.Failed)
+            {
+                job.CompletedAt = time.GetUtcNow();
+            }
+
+            await jobs.SaveAsync(job, CancellationToken.None);
+            if (job.Status != before)
+            {
+                LogJobState(logger, job.JobId, job.Status, job.Targets.Count(t => t.Status == GdprJobStatus.Completed), job.Targets.Count);
+                if (job.Status == GdprJobStatus.Completed)
+                {
+                    telemetry.GdprJobs.Add(1, new KeyValuePair<string, object?>("gdpr.job.state", "completed"));
+                }
+                else if (job.Status == GdprJobStatus.Failed)
+                {
+                    telemetry.GdprJobs.Add(1, new KeyValuePair<string, object?>("gdpr.job.state", "failed"));
+                }
+            }
+
+            if (job.Status is GdprJobStatus.Completed or GdprJobStatus.Failed)
+            {
+                await queue.CompleteAsync(entry, CancellationToken.None);
+            }
+        }
+        finally
+        {
+            await jobs.UnlockAsync(job.JobId);
+        }
+    }
+
+    private async Task AttemptAsync(GdprJob job, GdprTarget target, CancellationToken cancellationToken)
+    {
+        target.Attempts++;
+        var error = await eraser.EraseAsync(target.Name, job.Pseudonym, cancellationToken);
+        var now = time.GetUtcNow();
+        var kind = target.Name == GdprJob.StoreTarget ? "store" : "genlook";
+        telemetry.GdprAttempts.Add(1, new("gdpr.target.kind", kind), new("outcome", error is null ? "success" : "failure"));
+        if (error is null)
+        {
+            target.Status = GdprJobStatus.Completed;
+            target.CompletedAt = now;
+            target.NextAttemptAt = null;
+            return;
+        }
+
+        target.LastError = error;
+        if (target.Attempts >= options.Value.MaxAttempts)
+        {
+            target.Status = GdprJobStatus.Failed;
+            target.NextAttemptAt = null;
+            return;
+        }
+
+        target.Status = GdprJobStatus.Retrying;
+        target.NextAttemptAt = now + Backoff(target.Attempts);
+        LogTargetRetry(logger, job.JobId, target.Name, target.Attempts, error);
+    }
+
+    /// <summary>Exponential backoff with full jitter (AWS architecture blog): uniform in [base, min(max, base·2^(n-1))].</summary>
+    internal TimeSpan Backoff(int attempts)
+    {
+        var settings = options.Value;
+        var ceiling = Math.Min(settings.MaxRetryDelay.TotalMilliseconds, settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempts - 1, 30)));
+        var floor = Math.Min(settings.RetryBaseDelay.TotalMilliseconds, ceiling);
+        return TimeSpan.FromMilliseconds(floor + (Random.Shared.NextDouble() * (ceiling - floor)));
+    }
+
+    private static bool IsDue(GdprTarget target, DateTimeOffset now) =>
+        target.Status is GdprJobStatus.Pending or GdprJobStatus.Retrying && (target.NextAttemptAt is null || target.NextAttemptAt <= now);
+
+    private static GdprJobStatus Overall(GdprJob job) =>
+        job.Targets.All(t => t.Status == GdprJobStatus.Completed) ? GdprJobStatus.Completed
+        : job.Targets.Any(t => t.Status == GdprJobStatus.Failed) && job.Targets.All(t => t.Status is GdprJobStatus.Completed or GdprJobStatus.Failed) ? GdprJobStatus.Failed
+        : job.Targets.Any(t => t.Status is GdprJobStatus.Retrying or GdprJobStatus.Failed) ? GdprJobStatus.Retrying
+        : GdprJobStatus.Pending;
+
+    [LoggerMessage(7001, LogLevel.Information, "GDPR audit: job {JobId} is now {Status} ({Done}/{Total} targets done).")]
+    private static partial void LogJobState(ILogger logger, string jobId, GdprJobStatus status, int done, int total);
+
+    [LoggerMessage(7002, LogLevel.Warning, "GDPR job {JobId}: target {Target} failed attempt {Attempt} ({Error}); retrying with backoff.")]
+    private static partial void LogTargetRetry(ILogger logger, string jobId, string target, int attempt, string error);
+
+    [LoggerMessage(7003, LogLevel.Warning, "GDPR worker could not reach the store ({Error}); retrying.")]
+    private static partial void LogStoreDown(ILogger logger, string error);
+}
+
+/// <summary>Observable GDPR state: the age of the oldest unfinished job, refreshed by the worker loop (no store call per scrape).</summary>
+internal sealed class GdprMetrics
+{
+    public GdprMetrics(GatewayTelemetry telemetry) =>
+        telemetry.Meter.CreateObservableGauge("gateway.gdpr.oldest_pending_age", () => OldestPendingAge?.TotalSeconds ?? 0, "s",
+            "Age of the oldest unfinished GDPR erase job (0 when none): alert when it grows.");
+
+    public TimeSpan? OldestPendingAge { get; set; }
+}

@@ -1,0 +1,136 @@
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Genlook.Gateway.Bodies;
+using Genlook.Gateway.Errors;
+using Genlook.Gateway.Identity;
+using Genlook.Gateway.Observability;
+using Genlook.Gateway.Proxy;
+using Genlook.Gateway.Storage;
+using Microsoft.Extensions.Options;
+
+namespace Genlook.Gateway.Idempotency;
+
+/// <summary>
+/// <c>Idempotency-Key</c> (draft-ietf-httpapi-idempotency-key-header, CONTRACT §10) on try-ons and uploads, after the
+/// body stage (so the fingerprint is of what is actually forwarded). The first request claims the key in the shared
+/// store and is forwarded; its response is kept for 24 hours and replayed for the same key and body without calling
+/// Genlook; a different body is <c>422</c>, a repeat while the first is in flight (on any instance) is <c>409</c>.
+/// A 5xx or timeout releases the key, so a failure never poisons it.
+/// </summary>
+internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore store, GatewayTelemetry telemetry, IOptions<GenlookOptions> genlook)
+{
+    public const string HeaderName = "Idempotency-Key";
+    private static readonly TimeSpan Retention = TimeSpan.FromHours(24);
+    private const int MaxKeyLength = 255;
+    private const int MaxStoredBodyBytes = 256 * 1024;
+
+    public async Task InvokeAsync(HttpContext context)
+    {
+        var route = context.GetGatewayRoute();
+        if ((route != GatewayRoute.TryOn && route != GatewayRoute.Upload) || !context.Request.Headers.TryGetValue(HeaderName, out var values))
+        {
+            await next(context);
+            return;
+        }
+
+        var idempotencyKey = values.ToString();
+        if (values.Count != 1 || idempotencyKey.Length is 0 or > MaxKeyLength || idempotencyKey.Any(c => c is < '!' or > '~'))
+        {
+            await GatewayErrorResponse.WriteAsync(context, GatewayErrors.ValidationFailed(HeaderName, $"One key of 1-{MaxKeyLength} visible ASCII characters."));
+            return;
+        }
+
+        var user = context.GetGatewayUser();
+        var fingerprint = Convert.ToHexString(context.Features.Get<IRequestRewriteFeature>()?.Fingerprint ?? []);
+        var keyHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(route!.Id + "\n" + idempotencyKey)));
+        var recordKey = StoreKeys.UserKey(user.Pseudonym, user.Account, "idem", keyHash);
+
+        // Claim the key; if someone holds it, answer from their record. Twice at most: a record can expire in between.
+        for (var attempt = 0; attempt < 2; attempt++)
+        {
+            var inFlight = Serialize(new IdempotencyRecord(fingerprint, Done: false));
+            if (await store.SetIfAbsentAsync(recordKey, inFlight, genlook.Value.Timeout + TimeSpan.FromSeconds(30), context.RequestAborted))
+            {
+                await ForwardAndRecordAsync(context, user, recordKey, fingerprint);
+                return;
+            }
+
+            if (await store.GetAsync(recordKey, context.RequestAborted) is { } stored && Deserialize(stored) is { } existing)
+            {
+                await AnswerFromRecordAsync(context, existing, fingerprint);
+                return;
+            }
+        }
+
+        await GatewayErrorResponse.WriteAsync(context, GatewayErrors.IdempotencyKeyInUse());
+    }
+
+    private async Task ForwardAndRecordAsync(HttpContext context, IGatewayUserFeature user, string recordKey, string fingerprint)
+    {
+        var response = context.Response;
+        var original = response.Body;
+        using var capture = new MemoryStream();
+        response.Body = capture;
+        var succeeded = false;
+        try
+        {
+            await next(context);
+            succeeded = true;
+        }
+        finally
+        {
+            response.Body = original;
+            var failed = !succeeded || response.StatusCode >= 500 || capture.Length > MaxStoredBodyBytes ||
+                         context.Features.Get<Yarp.ReverseProxy.Forwarder.IForwarderErrorFeature>() is { Error: not Yarp.ReverseProxy.Forwarder.ForwarderError.None };
+            if (failed)
+            {
+                await store.DeleteAsync([recordKey], CancellationToken.None);
+            }
+            else
+            {
+                var record = new IdempotencyRecord(fingerprint, Done: true, response.StatusCode, response.ContentType, capture.ToArray());
+                await store.SetIndexedAsync(StoreKeys.UserIndex(user.Pseudonym), recordKey, Serialize(record), Retention, CancellationToken.None);
+            }
+        }
+
+        capture.Position = 0;
+        await capture.CopyToAsync(original, context.RequestAborted);
+    }
+
+    private Task AnswerFromRecordAsync(HttpContext context, IdempotencyRecord existing, string fingerprint)
+    {
+        if (!string.Equals(existing.Fingerprint, fingerprint, StringComparison.Ordinal))
+        {
+            return GatewayErrorResponse.WriteAsync(context, GatewayErrors.IdempotencyKeyReused());
+        }
+
+        if (!existing.Done)
+        {
+            return GatewayErrorResponse.WriteAsync(context, GatewayErrors.IdempotencyKeyInUse());
+        }
+
+        telemetry.IdempotentReplays.Add(1, new KeyValuePair<string, object?>("route", context.GetGatewayRoute()!.Id));
+        var response = context.Response;
+        response.StatusCode = existing.Status;
+        response.ContentType = existing.ContentType;
+        response.Headers["Idempotent-Replayed"] = "true";
+        var body = existing.Body ?? [];
+        response.ContentLength = body.Length;
+        return response.Body.WriteAsync(body, context.RequestAborted).AsTask();
+    }
+
+    private static byte[] Serialize(IdempotencyRecord record) => JsonSerializer.SerializeToUtf8Bytes(record, IdempotencyJsonContext.Default.IdempotencyRecord);
+
+    private static IdempotencyRecord? Deserialize(byte[] stored)
+    {
+        try
+        {
+            return JsonSerializer.Deserialize(stored, IdempotencyJsonContext.Default.IdempotencyRecord);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+}

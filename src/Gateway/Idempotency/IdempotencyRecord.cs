@@ -1,0 +1,14 @@
+using System.Text.Json.Serialization;
+
+namespace Genlook.Gateway.Idempotency;
+
+/// <summary>What the store keeps for one <c>Idempotency-Key</c> of one user: in flight, or the response to replay.</summary>
+internal sealed record IdempotencyRecord(
+    [property: JsonPropertyName("f")] string Fingerprint,
+    [property: JsonPropertyName("d")] bool Done,
+    [property: JsonPropertyName("s")] int Status = 0,
+    [property: JsonPropertyName("t")] string? ContentType = null,
+    [property: JsonPropertyName("b")] byte[]? Body = null);
+
+[JsonSerializable(typeof(IdempotencyRecord))]
+internal sealed partial class IdempotencyJsonContext : JsonSerializerContext;

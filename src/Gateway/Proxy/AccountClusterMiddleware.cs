@@ -1,0 +1,20 @@
+using Genlook.Gateway.Identity;
+using Yarp.ReverseProxy;
+using Yarp.ReverseProxy.Model;
+
+namespace Genlook.Gateway.Proxy;
+
+/// <summary>First proxy stage: sends the request to the cluster of the account the caller's token selected.</summary>
+internal sealed class AccountClusterMiddleware(RequestDelegate next, IProxyStateLookup proxyState)
+{
+    public Task InvokeAsync(HttpContext context)
+    {
+        var clusterId = GenlookProxyConfigProvider.ClusterId(context.GetGatewayUser().Account);
+        if (context.GetReverseProxyFeature().Cluster.Config.ClusterId != clusterId && proxyState.TryGetCluster(clusterId, out ClusterState? cluster))
+        {
+            context.ReassignProxyRequest(cluster);
+        }
+
+        return next(context);
+    }
+}

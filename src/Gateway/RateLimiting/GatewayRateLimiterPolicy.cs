@@ -1,0 +1,47 @@
+using System.Threading.RateLimiting;
+using Genlook.Gateway.Identity;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+
+namespace Genlook.Gateway.RateLimiting;
+
+/// <summary>
+/// An ASP.NET Core rate-limiter policy (attached to YARP routes by name) whose partitions are (policy, user, account)
+/// and whose limiters ask the shared GCRA store. The <c>tryon</c> policy also charges the account budget.
+/// </summary>
+internal sealed class GatewayRateLimiterPolicy(string policy, RateLimitDecider decider) : IRateLimiterPolicy<GatewayRateLimiterPolicy.PartitionKey>
+{
+    public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null;
+
+    public RateLimitPartition<PartitionKey> GetPartition(HttpContext httpContext)
+    {
+        if (httpContext.Features.Get<IGatewayUserFeature>() is not { } user)
+        {
+            return RateLimitPartition.GetNoLimiter(new PartitionKey(policy, string.Empty, string.Empty));
+        }
+
+        return RateLimitPartition.Get(new PartitionKey(policy, user.Pseudonym, user.Account), key => new StoreBackedRateLimiter(key, decider));
+    }
+
+    internal readonly record struct PartitionKey(string Policy, string Pseudonym, string Account);
+
+    /// <summary>One partition's limiter: a thin handle; the state is in the store, so instances agree.</summary>
+    private sealed class StoreBackedRateLimiter(PartitionKey key, RateLimitDecider decider) : RateLimiter
+    {
+        private long _lastUsedTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
+
+        // Lets the middleware drop idle partitions (memory stays bounded by active users).
+        public override TimeSpan? IdleDuration => System.Diagnostics.Stopwatch.GetElapsedTime(Interlocked.Read(ref _lastUsedTimestamp));
+
+        public override RateLimiterStatistics? GetStatistics() => null;
+
+        protected override RateLimitLease AttemptAcquireCore(int permitCount) =>
+            throw new NotSupportedException("The gateway's limiters are asynchronous (Redis).");
+
+        protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+        {
+            Interlocked.Exchange(ref _lastUsedTimestamp, System.Diagnostics.Stopwatch.GetTimestamp());
+            return await decider.DecideAsync(key.Policy, new GatewayUserFeature(key.Pseudonym, key.Account), cancellationToken);
+        }
+    }
+}

@@ -1,0 +1,30 @@
+namespace Genlook.Gateway.RateLimiting;
+
+/// <summary>One budget to charge: a store key and its policy.</summary>
+public sealed record RateLimitRule(string Policy, string Key, int PermitLimit, TimeSpan Window)
+{
+    /// <summary>GCRA emission interval: one permit comes back every <c>Window / PermitLimit</c>.</summary>
+    public double EmissionIntervalMs => Window.TotalMilliseconds / PermitLimit;
+}
+
+/// <summary>What to charge for one request: the rules (all or none), and the account hold to honour, if any.</summary>
+public sealed record RateLimitRequest(IReadOnlyList<RateLimitRule> Rules, string? HoldKey);
+
+/// <summary>The state of one rule after a decision, for the <c>RateLimit</c> header.</summary>
+public readonly record struct RateLimitState(int Remaining, TimeSpan ResetAfter);
+
+/// <summary>The verdict for one request.</summary>
+public sealed record RateLimitDecision(bool Allowed, TimeSpan RetryAfter, IReadOnlyList<RateLimitState> States, bool FromFallback = false);
+
+/// <summary>Where GCRA state lives: Redis (shared) or memory (one instance).</summary>
+public interface IRateLimitStore
+{
+    /// <summary>Checks every rule and the hold, and charges all rules or none, atomically.</summary>
+    Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives back one permit to each rule (the gateway itself answered 401/403/404).</summary>
+    Task RefundAsync(RateLimitRequest request, CancellationToken cancellationToken = default);
+
+    /// <summary>Holds further requests that honour <paramref name="holdKey"/> for <paramref name="duration"/> (Genlook said 429).</summary>
+    Task HoldAsync(string holdKey, TimeSpan duration, CancellationToken cancellationToken = default);
+}

@@ -1,0 +1,78 @@
+using System.Globalization;
+using System.Threading.RateLimiting;
+using Genlook.Gateway.Errors;
+using Genlook.Gateway.Identity;
+using Genlook.Gateway.Proxy;
+using Microsoft.AspNetCore.RateLimiting;
+using Microsoft.Extensions.Options;
+using StackExchange.Redis;
+
+namespace Genlook.Gateway.RateLimiting;
+
+public static class RateLimitingExtensions
+{
+    /// <summary>
+    /// ASP.NET Core rate limiting with one named policy per CONTRACT §6 budget, backed by GCRA in Redis (or memory),
+    /// answering <c>429 RATE_LIMITED</c> with <c>Retry-After</c> and the IETF headers.
+    /// </summary>
+    public static WebApplicationBuilder AddGatewayRateLimiting(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddOptions<RateLimitingOptions>().BindConfiguration(RateLimitingOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<RateLimitingOptions>, RateLimitingOptionsValidator>();
+        services.AddHttpContextAccessor();
+        services.AddSingleton<InMemoryRateLimitStore>();
+        if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
+        {
+            services.AddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<InMemoryRateLimitStore>());
+        }
+        else
+        {
+            services.AddSingleton(sp => new RedisRateLimitStore(sp.GetRequiredService<IConnectionMultiplexer>()));
+            services.AddSingleton<IRateLimitStore, ResilientRateLimitStore>();
+        }
+
+        services.AddSingleton<RateLimitDecider>();
+        services.AddOptions<RateLimiterOptions>().Configure<RateLimitDecider>((limiter, decider) =>
+        {
+            foreach (var policy in new[] { RateLimitPolicies.TryOn, RateLimitPolicies.Uploads, RateLimitPolicies.Reads })
+            {
+                limiter.AddPolicy(policy, new GatewayRateLimiterPolicy(policy, decider));
+            }
+        });
+        services.AddRateLimiter(limiter =>
+        {
+            limiter.OnRejected = (context, cancellationToken) =>
+            {
+                var seconds = context.Lease.TryGetMetadata(MetadataName.RetryAfter, out var retryAfter)
+                    ? Math.Max(1, (long)Math.Ceiling(retryAfter.TotalSeconds))
+                    : 1;
+                context.HttpContext.Response.Headers.RetryAfter = seconds.ToString(CultureInfo.InvariantCulture);
+                return new ValueTask(GatewayErrorResponse.WriteAsync(context.HttpContext, GatewayErrors.RateLimited($"Too many requests. Retry after {seconds} s.")));
+            };
+        });
+
+        return builder;
+    }
+
+    /// <summary>The limiter, then the refund of requests the gateway itself turned away (401/403/404 are not charged).</summary>
+    public static WebApplication UseGatewayRateLimiting(this WebApplication app)
+    {
+        app.UseRateLimiter();
+        app.UseMiddleware<RateLimitRefundMiddleware>();
+        return app;
+    }
+
+    private sealed class RateLimitRefundMiddleware(RequestDelegate next, IRateLimitStore store)
+    {
+        public async Task InvokeAsync(HttpContext context)
+        {
+            await next(context);
+            if (context.Features.Get<RateLimitCharge>() is { } charge &&
+                context.Features.Get<GatewayErrorFeature>() is { Error.Status: 401 or 403 or 404 })
+            {
+                await store.RefundAsync(charge.Request, CancellationToken.None);
+            }
+        }
+    }
+}

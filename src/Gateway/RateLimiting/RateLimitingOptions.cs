@@ -1,0 +1,93 @@
+using Microsoft.Extensions.Options;
+
+namespace Genlook.Gateway.RateLimiting;
+
+/// <summary>Configuration section <c>RateLimiting</c> (CONTRACT §6).</summary>
+public sealed class RateLimitingOptions
+{
+    public const string SectionName = "RateLimiting";
+
+    /// <summary>
+    /// Policies by name: <c>tryon</c>, <c>uploads</c>, <c>reads</c> (each per user) and <c>account</c> (shared by all
+    /// users of a Genlook account, charged by try-ons). Defaults: tryon 10/min, uploads 20/min, reads 300/min,
+    /// account 1000/hour.
+    /// </summary>
+    public Dictionary<string, RateLimitPolicyOptions> Policies { get; set; } = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary><c>open</c> (serve with a per-instance limiter when Redis fails) or <c>closed</c> (<c>503</c>). Defaults to <c>open</c>.</summary>
+    public RateLimitFailureMode FailureMode { get; set; } = RateLimitFailureMode.Open;
+
+    /// <summary>How long a request waits for Redis before the failure mode applies. Defaults to 50 ms.</summary>
+    public TimeSpan RedisBudget { get; set; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>After a Redis failure, how long every request skips Redis before one probe tries again. Defaults to 5 s.</summary>
+    public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    public static readonly IReadOnlyDictionary<string, RateLimitPolicyOptions> Defaults = new Dictionary<string, RateLimitPolicyOptions>(StringComparer.OrdinalIgnoreCase)
+    {
+        [RateLimitPolicies.TryOn] = new() { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) },
+        [RateLimitPolicies.Uploads] = new() { PermitLimit = 20, Window = TimeSpan.FromMinutes(1) },
+        [RateLimitPolicies.Reads] = new() { PermitLimit = 300, Window = TimeSpan.FromMinutes(1) },
+        [RateLimitPolicies.Account] = new() { PermitLimit = 1000, Window = TimeSpan.FromHours(1) },
+    };
+
+    /// <summary>The configured policy, or its default.</summary>
+    public RateLimitPolicyOptions Get(string name) =>
+        Policies.TryGetValue(name, out var configured) ? configured : Defaults[name];
+}
+
+/// <summary>One policy: <see cref="PermitLimit"/> requests per <see cref="Window"/>, as a GCRA (smooth, bursts up to the limit).</summary>
+public sealed class RateLimitPolicyOptions
+{
+    public int PermitLimit { get; set; }
+
+    public TimeSpan Window { get; set; }
+}
+
+public enum RateLimitFailureMode
+{
+    Open,
+    Closed,
+}
+
+public static class RateLimitPolicies
+{
+    public const string TryOn = "tryon";
+    public const string Uploads = "uploads";
+    public const string Reads = "reads";
+    public const string Account = "account";
+
+    public static readonly string[] All = [TryOn, Uploads, Reads, Account];
+}
+
+internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimitingOptions>
+{
+    public ValidateOptionsResult Validate(string? name, RateLimitingOptions options)
+    {
+        var errors = new List<string>();
+        foreach (var (policy, settings) in options.Policies)
+        {
+            if (!RateLimitPolicies.All.Contains(policy, StringComparer.OrdinalIgnoreCase))
+            {
+                errors.Add($"RateLimiting:Policies:{policy} is not a policy; use one of {string.Join(", ", RateLimitPolicies.All)}.");
+            }
+
+            if (settings.PermitLimit < 1)
+            {
+                errors.Add($"RateLimiting:Policies:{policy}:PermitLimit must be at least 1.");
+            }
+
+            if (settings.Window < TimeSpan.FromSeconds(1))
+            {
+                errors.Add($"RateLimiting:Policies:{policy}:Window must be a TimeSpan of at least 00:00:01.");
+            }
+        }
+
+        if (options.RedisBudget <= TimeSpan.Zero || options.RedisBudget > TimeSpan.FromSeconds(5))
+        {
+            errors.Add("RateLimiting:RedisBudget must be between 00:00:00.001 and 00:00:05.");
+        }
+
+        return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+}
