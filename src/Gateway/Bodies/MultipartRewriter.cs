@@ -85,7 +85,7 @@ internal static class MultipartRewriter
                 }
 
                 if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition) ||
-                    !disposition.IsFormDisposition() || string.IsNullOrEmpty(disposition.Name.Value))
+                    !disposition.DispositionType.Equals("form-data", StringComparison.OrdinalIgnoreCase) || string.IsNullOrEmpty(disposition.Name.Value))
                 {
                     return Fail(output, new ErrorDetail($"parts.{parts - 1}", "Each part needs 'Content-Disposition: form-data; name=\"…\"'."));
                 }

@@ -23,6 +23,21 @@ internal sealed class GatewayRateLimiterPolicy(string policy, RateLimitDecider d
         return RateLimitPartition.Get(new PartitionKey(policy, user.Pseudonym, user.Account), key => new StoreBackedRateLimiter(key, decider));
     }
 
+    private sealed class NotYetDecided : RateLimitLease
+    {
+        public static readonly NotYetDecided Instance = new();
+
+        public override bool IsAcquired => false;
+
+        public override IEnumerable<string> MetadataNames => [];
+
+        public override bool TryGetMetadata(string metadataName, out object? metadata)
+        {
+            metadata = null;
+            return false;
+        }
+    }
+
     internal readonly record struct PartitionKey(string Policy, string Pseudonym, string Account);
 
     /// <summary>One partition's limiter: a thin handle; the state is in the store, so instances agree.</summary>
@@ -35,8 +50,8 @@ internal sealed class GatewayRateLimiterPolicy(string policy, RateLimitDecider d
 
         public override RateLimiterStatistics? GetStatistics() => null;
 
-        protected override RateLimitLease AttemptAcquireCore(int permitCount) =>
-            throw new NotSupportedException("The gateway's limiters are asynchronous (Redis).");
+        // The decision needs the store: "not acquired" here sends the middleware to AcquireAsync, which asks it.
+        protected override RateLimitLease AttemptAcquireCore(int permitCount) => NotYetDecided.Instance;
 
         protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
         {

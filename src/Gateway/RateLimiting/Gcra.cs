@@ -22,7 +22,8 @@ internal static class Gcra
             var tat = Math.Max(tats[i] ?? nowMs, nowMs);
             newTats[i] = tat + rules[i].EmissionIntervalMs;
             var allowAt = newTats[i] - rules[i].Window.TotalMilliseconds;
-            if (allowAt > nowMs)
+            // A microsecond of tolerance: Redis stores TATs with 3 decimals, and both stores must decide alike.
+            if (allowAt - nowMs > 0.001)
             {
                 retryMs = Math.Max(retryMs, allowAt - nowMs);
             }

@@ -20,14 +20,14 @@ internal sealed class RateLimitDecider(
     public RateLimitRequest RequestFor(string policy, IGatewayUserFeature user)
     {
         var own = _options.Get(policy);
-        var userRule = new RateLimitRule(policy, RateLimitKeys.UserPolicy(user, policy), own.PermitLimit, own.Window);
+        var userRule = new RateLimitRule(policy, RateLimitKeys.UserPolicy(user, policy), own.PermitLimit!.Value, own.Window!.Value);
         if (policy != RateLimitPolicies.TryOn)
         {
             return new RateLimitRequest([userRule], null);
         }
 
         var account = _options.Get(RateLimitPolicies.Account);
-        var accountRule = new RateLimitRule(RateLimitPolicies.Account, RateLimitKeys.AccountBudget(user.Account), account.PermitLimit, account.Window);
+        var accountRule = new RateLimitRule(RateLimitPolicies.Account, RateLimitKeys.AccountBudget(user.Account), account.PermitLimit!.Value, account.Window!.Value);
         return new RateLimitRequest([userRule, accountRule], RateLimitKeys.AccountHold(user.Account));
     }
 

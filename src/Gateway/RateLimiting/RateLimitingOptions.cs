@@ -32,16 +32,23 @@ public sealed class RateLimitingOptions
     };
 
     /// <summary>The configured policy, or its default.</summary>
-    public RateLimitPolicyOptions Get(string name) =>
-        Policies.TryGetValue(name, out var configured) ? configured : Defaults[name];
+    public RateLimitPolicyOptions Get(string name)
+    {
+        var fallback = Defaults[name];
+        return Policies.TryGetValue(name, out var configured)
+            ? new RateLimitPolicyOptions { PermitLimit = configured.PermitLimit ?? fallback.PermitLimit, Window = configured.Window ?? fallback.Window }
+            : fallback;
+    }
 }
 
 /// <summary>One policy: <see cref="PermitLimit"/> requests per <see cref="Window"/>, as a GCRA (smooth, bursts up to the limit).</summary>
 public sealed class RateLimitPolicyOptions
 {
-    public int PermitLimit { get; set; }
+    /// <summary>Requests per window; a burst may use them all at once. Unset: the policy's default.</summary>
+    public int? PermitLimit { get; set; }
 
-    public TimeSpan Window { get; set; }
+    /// <summary>The window, a TimeSpan such as <c>00:01:00</c>. Unset: the policy's default.</summary>
+    public TimeSpan? Window { get; set; }
 }
 
 public enum RateLimitFailureMode
@@ -72,12 +79,12 @@ internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimiti
                 errors.Add($"RateLimiting:Policies:{policy} is not a policy; use one of {string.Join(", ", RateLimitPolicies.All)}.");
             }
 
-            if (settings.PermitLimit < 1)
+            if (settings.PermitLimit is < 1)
             {
                 errors.Add($"RateLimiting:Policies:{policy}:PermitLimit must be at least 1.");
             }
 
-            if (settings.Window < TimeSpan.FromSeconds(1))
+            if (settings.Window is { } window && window < TimeSpan.FromSeconds(1))
             {
                 errors.Add($"RateLimiting:Policies:{policy}:Window must be a TimeSpan of at least 00:00:01.");
             }

@@ -34,7 +34,7 @@ internal sealed class RedisRateLimitStore(IConnectionMultiplexer redis) : IRateL
           tats[i] = tat
           news[i] = tat + interval
           local allow_at = news[i] - window
-          if allow_at > now and allow_at - now > retry then retry = allow_at - now end
+          if allow_at - now > 0.001 and allow_at - now > retry then retry = allow_at - now end
         end
         if tonumber(ARGV[3]) == 1 then
           local hold = redis.call('PTTL', KEYS[n + 1])

@@ -1,0 +1,91 @@
+namespace Genlook.Emulator;
+
+/// <summary>Faults to inject, matched by method and path prefix, optionally a limited number of times.</summary>
+public sealed class EmulatorFaults
+{
+    private readonly List<FaultRule> _rules = [];
+    private readonly Lock _lock = new();
+
+    public void FailWith(int status, string code = "INTERNAL_ERROR", string? pathPrefix = null, string? method = null, int? times = null) =>
+        Add(new FaultRule(FaultKind.Fail, pathPrefix, method, times) { Status = status, Code = code });
+
+    public void Delay(TimeSpan delay, string? pathPrefix = null, string? method = null, int? times = null) =>
+        Add(new FaultRule(FaultKind.Delay, pathPrefix, method, times) { Duration = delay });
+
+    public void ResetConnection(string? pathPrefix = null, string? method = null, int? times = null) =>
+        Add(new FaultRule(FaultKind.Reset, pathPrefix, method, times));
+
+    public void RejectKeys(int? times = null) => Add(new FaultRule(FaultKind.RejectKey, null, null, times));
+
+    public void RateLimit(TimeSpan retryAfter, string? pathPrefix = null, string? method = null, int? times = null) =>
+        Add(new FaultRule(FaultKind.RateLimit, pathPrefix, method, times) { Duration = retryAfter });
+
+    public void Clear()
+    {
+        lock (_lock)
+        {
+            _rules.Clear();
+        }
+    }
+
+    /// <summary>The first rule that matches, consuming one of its uses.</summary>
+    internal FaultRule? Take(string method, string path)
+    {
+        lock (_lock)
+        {
+            foreach (var rule in _rules)
+            {
+                if ((rule.Method is null || rule.Method.Equals(method, StringComparison.OrdinalIgnoreCase)) &&
+                    (rule.PathPrefix is null || path.StartsWith(rule.PathPrefix, StringComparison.Ordinal)))
+                {
+                    if (rule.Remaining is { } remaining)
+                    {
+                        rule.Remaining = remaining - 1;
+                        if (rule.Remaining == 0)
+                        {
+                            _rules.Remove(rule);
+                        }
+                    }
+
+                    return rule;
+                }
+            }
+
+            return null;
+        }
+    }
+
+    private void Add(FaultRule rule)
+    {
+        lock (_lock)
+        {
+            _rules.Add(rule);
+        }
+    }
+}
+
+internal enum FaultKind
+{
+    Fail,
+    Delay,
+    Reset,
+    RejectKey,
+    RateLimit,
+}
+
+internal sealed class FaultRule(FaultKind kind, string? pathPrefix, string? method, int? times)
+{
+    public FaultKind Kind { get; } = kind;
+
+    public string? PathPrefix { get; } = pathPrefix;
+
+    public string? Method { get; } = method;
+
+    public int? Remaining { get; set; } = times;
+
+    public int Status { get; init; }
+
+    public string Code { get; init; } = "INTERNAL_ERROR";
+
+    public TimeSpan Duration { get; init; }
+}

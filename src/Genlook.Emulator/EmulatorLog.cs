@@ -1,0 +1,7 @@
+namespace Genlook.Emulator;
+
+internal static partial class EmulatorLog
+{
+    [LoggerMessage(1, LogLevel.Information, "Genlook emulator listening on {Urls} (strict: {Strict}, instant: {Instant}); accepted x-api-key: {Keys}")]
+    public static partial void Listening(ILogger logger, string urls, bool strict, bool instant, string keys);
+}

@@ -1,0 +1,133 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Genlook.Gateway.Tests.Infrastructure;
+
+namespace Genlook.Gateway.Tests.Bodies;
+
+/// <summary>Every bad body is answered by the gateway in the contract shape, and nothing reaches Genlook.</summary>
+public sealed class BodyPipelineTests : IAsyncLifetime
+{
+    private GatewayApp _app = null!;
+    private AppSession _alice = null!;
+
+    public async Task InitializeAsync()
+    {
+        _app = await GatewayApp.StartAsync();
+        _alice = new AppSession(_app.ClientFor("alice"));
+    }
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Upload_FileOverTenMegabytes_IsFileTooLargeAndNothingForwarded()
+    {
+        var response = await _alice.UploadAsync(TestImages.Jpeg(10 * 1024 * 1024 + 1), fileName: "big.jpg", contentType: "image/jpeg");
+
+        await ErrorAssert.IsError(response, HttpStatusCode.RequestEntityTooLarge, "FILE_TOO_LARGE");
+        Assert.Equal(0, _app.Emulator.Requests.Count);
+    }
+
+    [Fact]
+    public async Task Upload_FileOfExactlyTenMegabytes_IsForwardedIntact()
+    {
+        var image = TestImages.Jpeg(10 * 1024 * 1024);
+
+        var response = await _alice.UploadAsync(image, fileName: "limit.jpg", contentType: "image/jpeg");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var part = Assert.Single(_app.Emulator.Requests.Matching("POST", "/tryon/v1/images/upload")).Parts.Single(p => p.Name == "file");
+        Assert.Equal(image.Length, part.Length);
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(image)), part.Sha256Hex, ignoreCase: true);
+        Assert.Equal("limit.jpg", part.FileName);
+    }
+
+    [Fact]
+    public async Task TryOn_MultipartWithOversizedProductFile_IsFileTooLargeAndNothingForwarded()
+    {
+        using var form = new MultipartFormDataContent();
+        form.Add(new StringContent("""{"products":[{"title":"t","images":[{"source":{"fileKey":"back"}}]}],"person":{"image":{"source":{"url":"https://cdn.example.com/p.jpg"}}}}"""), "data");
+        form.Add(new ByteArrayContent(TestImages.Jpeg(11 * 1024 * 1024)), "back", "back.jpg");
+
+        var response = await _alice.Client.PostAsync("/tryon/v1/try-on", form);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.RequestEntityTooLarge, "FILE_TOO_LARGE");
+        Assert.Equal(0, _app.Emulator.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData("{\"products\":[{\"externalId\":\"x\"}]")]
+    [InlineData("not json")]
+    [InlineData("")]
+    [InlineData("[1,2]")]
+    public async Task TryOn_MalformedJson_IsValidationFailedWithDetails(string body)
+    {
+        var response = await _alice.TryOnAsync(body);
+
+        var error = await ErrorAssert.IsError(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.True(error.GetProperty("details").GetArrayLength() > 0);
+        Assert.Equal(0, _app.Emulator.Requests.Count);
+    }
+
+    [Fact]
+    public async Task TryOn_DataFieldThatIsNotJson_IsValidationFailedOnData()
+    {
+        using var form = new MultipartFormDataContent { { new StringContent("product=x"), "data" } };
+
+        var response = await _alice.Client.PostAsync("/tryon/v1/try-on", form);
+
+        var error = await ErrorAssert.IsError(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Equal("data", error.GetProperty("details")[0].GetProperty("path").GetString());
+        Assert.Equal(0, _app.Emulator.Requests.Count);
+    }
+
+    [Fact]
+    public async Task TryOn_MultipartWithoutDataField_IsValidationFailed()
+    {
+        using var form = new MultipartFormDataContent { { new ByteArrayContent(TestImages.Png), "me", "me.png" } };
+
+        var response = await _alice.Client.PostAsync("/tryon/v1/try-on", form);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Equal(0, _app.Emulator.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData("multipart/form-data", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nabc\r\n--x--\r\n")]
+    [InlineData("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nabc")]
+    [InlineData("multipart/form-data; boundary=x", "garbage without any boundary")]
+    public async Task Upload_BrokenMultipart_IsValidationFailed(string contentType, string body)
+    {
+        using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", contentType);
+
+        var response = await _alice.Client.PostAsync("/tryon/v1/images/upload", content);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Equal(0, _app.Emulator.Requests.Count);
+    }
+
+    [Theory]
+    [InlineData("/tryon/v1/try-on", "text/plain")]
+    [InlineData("/tryon/v1/images/upload", "application/json")]
+    [InlineData("/tryon/v1/try-on", "application/x-www-form-urlencoded")]
+    public async Task Post_WrongContentType_IsUnsupportedMediaType(string path, string contentType)
+    {
+        using var content = new StringContent("{}", Encoding.UTF8);
+        content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
+
+        var response = await _alice.Client.PostAsync(path, content);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.UnsupportedMediaType, "VALIDATION_FAILED");
+        Assert.Equal(0, _app.Emulator.Requests.Count);
+    }
+
+    [Fact]
+    public async Task TryOn_JsonBodyOverOneMegabyte_IsRejectedInContractShape()
+    {
+        var response = await _alice.TryOnAsync("{\"pad\":\"" + new string('a', 1024 * 1024) + "\"}");
+
+        await ErrorAssert.IsError(response, HttpStatusCode.RequestEntityTooLarge, "FILE_TOO_LARGE");
+        Assert.Equal(0, _app.Emulator.Requests.Count);
+    }
+}

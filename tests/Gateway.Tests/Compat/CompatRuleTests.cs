@@ -1,0 +1,189 @@
+using System.Text;
+using System.Text.Json.Nodes;
+using Genlook.Gateway.Bodies;
+using Genlook.Gateway.Compat;
+
+namespace Genlook.Gateway.Tests.Compat;
+
+/// <summary>Each COMPAT.md row alone, the pairs that co-occur, conflicts, and the canonical fast path.</summary>
+public sealed class CompatRuleTests
+{
+    private const string Me = "PSEUDONYM";
+    private static readonly JsonBodyRewriter Rewriter = new(new CompatEngine(CompatRules.All));
+
+    private static (JsonObject Body, string[] Rows) TryOn(string json)
+    {
+        var result = Rewriter.RewriteTryOn(Encoding.UTF8.GetBytes(json), Me);
+        Assert.True(result.Errors is null, string.Join("; ", result.Errors?.Select(e => $"{e.Path}: {e.Message}") ?? []));
+        return ((JsonObject)JsonNode.Parse(result.Body)!, result.AppliedRules.Select(r => r.Id).ToArray());
+    }
+
+    private static void AssertJsonEqual(string expected, JsonNode actual) =>
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected), actual), $"expected {expected}\n     got {actual.ToJsonString()}");
+
+    public static TheoryData<string, string, string> Rows() => new()
+    {
+        { "L1", """{"productId":"x","person":{"image":{"source":{"url":"u"}}}}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"url":"u"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L2", """{"externalProductId":"x","person":{"image":{"source":{"url":"u"}}}}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"url":"u"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L3", """{"products":[{"externalId":"x"}],"customerImageId":"i"}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L4", """{"products":[{"externalId":"x"}],"customer":{"imageId":"i"}}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L5", """{"products":[{"externalId":"x"}],"customer":{"url":"u"}}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"url":"u"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L6", """{"products":[{"externalId":"x"}],"customer":{"source":{"fileKey":"me"}}}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"fileKey":"me"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L7", """{"product":{"externalId":"x","title":"T"},"person":{"image":{"source":{"id":"i"}}}}""", """{"products":[{"externalId":"x","title":"T"}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L8", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"customerId":"someone-else"}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L9", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"useWatermark":false}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"output":{"watermark":false},"externalUserId":"PSEUDONYM"}""" },
+        { "L10", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"retentionDays":3}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"output":{"keepForDays":3},"externalUserId":"PSEUDONYM"}""" },
+        { "L11", """{"products":[{"externalId":"x","imageUrls":["a","b"]}],"person":{"image":{"source":{"id":"i"}}}}""", """{"products":[{"externalId":"x","images":[{"source":{"url":"a"}},{"source":{"url":"b"}}]}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L12", """{"products":[{"externalId":"x","images":[{"url":"a","classifications":{"k":1}},{"fileKey":"back"}]}],"person":{"image":{"source":{"id":"i"}}}}""", """{"products":[{"externalId":"x","images":[{"source":{"url":"a"},"classifications":{"k":1}},{"source":{"fileKey":"back"}}]}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L13", """{"products":[{"externalId":"x","autoClassifyImages":true,"autoDetectImageRoles":false}],"person":{"image":{"source":{"id":"i"}}}}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Rows))]
+    public void Rewrite_SingleLegacyRow_ProducesV1Shape(string row, string legacy, string expected)
+    {
+        var (body, rows) = TryOn(legacy);
+
+        AssertJsonEqual(expected, body);
+        Assert.Equal([row], rows);
+    }
+
+    [Fact]
+    public void Rewrite_PythonFullExampleBody_CombinesL5L7L12()
+    {
+        var (body, rows) = TryOn("""
+            {"product":{"title":"Red tee","description":"Soft cotton regular fit","images":[{"url":"https://cdn.example.com/red-tee.jpg"}],"externalId":"shirt-42"},
+             "customer":{"id":"retention-7d/acc_abc/customer/20260512-9f86d.jpeg"}}
+            """);
+
+        AssertJsonEqual("""
+            {"products":[{"title":"Red tee","description":"Soft cotton regular fit","images":[{"source":{"url":"https://cdn.example.com/red-tee.jpg"}}],"externalId":"shirt-42"}],
+             "person":{"image":{"source":{"id":"retention-7d/acc_abc/customer/20260512-9f86d.jpeg"}}},"externalUserId":"PSEUDONYM"}
+            """, body);
+        Assert.Equal(["L7", "L5", "L12"], rows);
+    }
+
+    [Fact]
+    public void Rewrite_AlphaBodyWithWatermarkAndRetention_CombinesL1L4L9L10()
+    {
+        var (body, rows) = TryOn("""{"productId":"x","customer":{"imageId":"i"},"useWatermark":true,"retentionDays":7,"extra":{"keep":[1,2]}}""");
+
+        AssertJsonEqual("""{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"output":{"watermark":true,"keepForDays":7},"extra":{"keep":[1,2]},"externalUserId":"PSEUDONYM"}""", body);
+        Assert.Equal(["L1", "L4", "L9", "L10"], rows);
+    }
+
+    [Fact]
+    public void Rewrite_LegacyAndCurrentWithEqualValues_IsAcceptedButStillDeprecated()
+    {
+        var (body, rows) = TryOn("""{"product":{"externalId":"x"},"products":[{"externalId":"x"}],"useWatermark":false,"output":{"watermark":false},"customer":{"id":"i"},"person":{"image":{"source":{"id":"i"}}}}""");
+
+        AssertJsonEqual("""{"products":[{"externalId":"x"}],"output":{"watermark":false},"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""", body);
+        Assert.Equal(["L7", "L5", "L9"], rows);
+    }
+
+    [Fact]
+    public void Rewrite_LegacyAndCurrentWithDifferentValues_ReportsOneDetailPerConflictingPair()
+    {
+        var result = Rewriter.RewriteTryOn("""
+            {"product":{"externalId":"x"},"products":[{"externalId":"y"}],
+             "customer":{"id":"a"},"person":{"image":{"source":{"id":"b"}}},
+             "useWatermark":true,"output":{"watermark":false,"keepForDays":1},"retentionDays":7}
+            """u8, Me);
+
+        Assert.NotNull(result.Errors);
+        Assert.Equal(["customer", "product", "retentionDays", "useWatermark"], result.Errors!.Select(e => e.Path).Order().ToArray());
+        Assert.All(result.Errors!, e => Assert.Contains("Conflicts with", e.Message));
+    }
+
+    [Fact]
+    public void Rewrite_ProductIdConflictingWithProducts_IsConflict()
+    {
+        var result = Rewriter.RewriteTryOn("""{"productId":"x","products":[{"externalId":"y"}]}"""u8, Me);
+
+        Assert.Equal("productId", Assert.Single(result.Errors!).Path);
+    }
+
+    [Fact]
+    public void Rewrite_ImageUrlsConflictingWithImages_IsConflictAtProductPath()
+    {
+        var result = Rewriter.RewriteTryOn("""{"products":[{"externalId":"x","imageUrls":["a"],"images":[{"source":{"url":"b"}}]}]}"""u8, Me);
+
+        Assert.Equal("products.0.imageUrls", Assert.Single(result.Errors!).Path);
+    }
+
+    [Fact]
+    public void Rewrite_CanonicalBody_IsForwardedVerbatimApartFromExternalUserId()
+    {
+        const string canonical = """{ "products": [{"externalId":"shirt-42","title":"Red tee","images":[{"source":{"url":"https://cdn.example.com/a.jpg"}},{"source":{"fileKey":"back"},"classifications":{}}],"validForDays":30}], "person": {"image":{"source":{"id":"img-1"}}}, "externalUserId": "app-chose-this", "output": {"watermark":false,"keepForDays":3}, "futureField": {"a": [1, 2.50, "x"]} }""";
+
+        var result = Rewriter.RewriteTryOn(Encoding.UTF8.GetBytes(canonical), Me);
+
+        Assert.Null(result.Errors);
+        Assert.Empty(result.AppliedRules);
+        Assert.Equal("img-1", result.PersonImageId);
+        Assert.Equal(3, result.KeepForDays);
+        var text = Encoding.UTF8.GetString(result.Body);
+        Assert.Contains("\"futureField\": {\"a\": [1, 2.50, \"x\"]}", text); // byte-for-byte, number formatting included
+        var expected = (JsonObject)JsonNode.Parse(canonical)!;
+        expected["externalUserId"] = Me;
+        Assert.True(JsonNode.DeepEquals(expected, JsonNode.Parse(text)));
+    }
+
+    [Fact]
+    public void Rewrite_RewrittenBodyAgain_ChangesNothing()
+    {
+        var first = Rewriter.RewriteTryOn("""{"product":{"externalId":"x","imageUrls":["a"],"autoClassifyImages":true},"customer":{"source":{"url":"u"}},"retentionDays":1,"customerId":"c"}"""u8, Me);
+
+        var second = Rewriter.RewriteTryOn(first.Body, Me);
+
+        Assert.Empty(second.AppliedRules);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse(first.Body), JsonNode.Parse(second.Body)));
+    }
+
+    [Theory]
+    [InlineData("{")]
+    [InlineData("[]")]
+    [InlineData("\"text\"")]
+    [InlineData("{\"a\":1} {\"b\":2}")]
+    [InlineData("{\"a\":1,}")]
+    [InlineData("")]
+    [InlineData("{\"person\":{},\"person\":{}}")]
+    [InlineData("{\"person\":{\"image\":{\"source\":{\"id\":\"a\",\"id\":\"b\"}}}}")]
+    [InlineData("{\"person\":{\"image\":{\"source\":{\"id\":42}}}}")]
+    public void Rewrite_MalformedOrAmbiguousBody_IsInvalid(string json)
+    {
+        var result = Rewriter.RewriteTryOn(Encoding.UTF8.GetBytes(json), Me);
+
+        Assert.NotNull(result.Errors);
+        Assert.NotEmpty(result.Errors!);
+    }
+
+    [Fact]
+    public void Rewrite_LegacyBodyWithDuplicateMembers_IsInvalid()
+    {
+        var result = Rewriter.RewriteTryOn("""{"customer":{"id":"a"},"customer":{"id":"b"}}"""u8, Me);
+
+        Assert.NotNull(result.Errors);
+    }
+
+    [Fact]
+    public void RewriteProduct_LegacyProductBody_AppliesProductRowsOnly()
+    {
+        var result = Rewriter.RewriteProduct("""{"externalId":"x","imageUrls":["a"],"autoDetectImageRoles":true,"title":"T"}"""u8);
+
+        Assert.Null(result.Errors);
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"externalId":"x","images":[{"source":{"url":"a"}}],"title":"T"}"""), JsonNode.Parse(result.Body)));
+        Assert.Equal(["L11", "L13"], result.AppliedRules.Select(r => r.Id));
+    }
+
+    [Fact]
+    public void RewriteProduct_CanonicalBody_IsUnchangedBytes()
+    {
+        var body = """{"externalId":"x", "images":[{"source":{"url":"a"}}]}"""u8.ToArray();
+
+        var result = Rewriter.RewriteProduct(body);
+
+        Assert.Equal(body, result.Body);
+        Assert.Empty(result.AppliedRules);
+    }
+}

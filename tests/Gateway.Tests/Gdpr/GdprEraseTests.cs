@@ -1,0 +1,149 @@
+using System.Net;
+using System.Text.Json;
+using Genlook.Emulator;
+using Genlook.Gateway.Tests.Infrastructure;
+
+namespace Genlook.Gateway.Tests.Gdpr;
+
+/// <summary>CONTRACT §8 end to end: two Genlook accounts, real Redis, a failing account, a gateway restart mid-job.</summary>
+public sealed class GdprEraseTests : IAsyncLifetime
+{
+    private const string Subject = "auth0|5f1e-erase-me";
+    private readonly RedisServer _redis = new();
+    private GenlookEmulatorHost _secondAccount = null!;
+    private GatewayApp _app = null!;
+
+    private Dictionary<string, string?> Settings() => new()
+    {
+        ["Genlook:Accounts:second:BaseUrl"] = _secondAccount.BaseAddress.GetLeftPart(UriPartial.Authority),
+        ["Genlook:Accounts:second:ApiKey"] = GatewayApp.SecondApiKey,
+        ["Genlook:AccountClaim"] = "genlook_account",
+        ["Genlook:DefaultAccount"] = "default",
+        ["Gdpr:PollInterval"] = "00:00:00.100",
+        ["Gdpr:RetryBaseDelay"] = "00:00:00.200",
+        ["Gdpr:MaxRetryDelay"] = "00:00:00.500",
+        ["Gdpr:ClaimIdleTime"] = "00:00:01",
+    };
+
+    public async Task InitializeAsync()
+    {
+        await _redis.StartAsync();
+        _secondAccount = await GenlookEmulatorHost.StartAsync(new EmulatorOptions { ApiKeys = [GatewayApp.SecondApiKey], PendingFor = TimeSpan.Zero, ProcessingFor = TimeSpan.Zero });
+        _app = await GatewayApp.StartAsync(_redis.ConnectionString, Settings());
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _app.DisposeAsync();
+        await _secondAccount.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    private static async Task<JsonElement> JobAsync(HttpClient client, string location)
+    {
+        var response = await client.GetAsync(location);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return await AppSession.JsonAsync(response);
+    }
+
+    [Fact]
+    public async Task Erase_UserOnTwoAccounts_SurvivesFailureAndRestart_AndLeavesNoTrace()
+    {
+        // A user with data on both accounts.
+        var onDefault = new AppSession(_app.ClientFor(Subject, account: "default"));
+        var onSecond = new AppSession(_app.ClientFor(Subject, account: "second"));
+        var generationDefault = await onDefault.TryOnGenerationIdAsync(await onDefault.UploadImageIdAsync());
+        var generationSecond = await onSecond.TryOnGenerationIdAsync(await onSecond.UploadImageIdAsync());
+        await onDefault.GenerationAsync(generationDefault);
+        var pseudonym = _app.Emulator.Requests.Matching("POST", "/tryon/v1/try-on").Single().JsonBody!;
+        var externalUserId = JsonDocument.Parse(pseudonym).RootElement.GetProperty("externalUserId").GetString()!;
+
+        // The second account is down for now.
+        _secondAccount.Faults.FailWith(500, pathPrefix: "/tryon/v1/customers/");
+        var admin = _app.ClientFor("privacy-officer", scope: "gdpr:erase");
+        var accepted = await admin.DeleteAsync($"/gdpr/users/{Uri.EscapeDataString(Subject)}");
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+        var location = accepted.Headers.Location!.ToString();
+        var jobId = (await AppSession.JsonAsync(accepted)).GetProperty("jobId").GetString();
+        Assert.Equal($"/gdpr/jobs/{jobId}", location);
+
+        var retrying = await Poll.UntilAsync(async () =>
+        {
+            var job = await JobAsync(admin, location);
+            return job.GetProperty("status").GetString() == "Retrying" &&
+                   job.GetProperty("targets").EnumerateArray().Any(t => t.GetProperty("target").GetString() == "genlook:second" && t.GetProperty("attempts").GetInt32() >= 2);
+        }, TimeSpan.FromSeconds(15));
+        Assert.True(retrying, "the failing account was not retried");
+
+        // The gateway is stopped mid-job and another one takes over.
+        await _app.DisposeAsync();
+        _app = await GatewayApp.StartAsync(_redis.ConnectionString, Settings(), emulator: null);
+        _secondAccount.Faults.Clear();
+        var restarted = _app.ClientFor("privacy-officer", scope: "gdpr:erase");
+
+        var completed = await Poll.UntilAsync(async () => (await JobAsync(restarted, location)).GetProperty("status").GetString() == "Completed", TimeSpan.FromSeconds(20));
+        Assert.True(completed, "the job did not complete after the restart");
+        var final = await JobAsync(restarted, location);
+        var targets = final.GetProperty("targets").EnumerateArray().ToDictionary(t => t.GetProperty("target").GetString()!, t => t);
+        Assert.Equal(["gateway-store", "genlook:default", "genlook:second"], targets.Keys.Order());
+        Assert.All(targets.Values, t => Assert.Equal("Completed", t.GetProperty("status").GetString()));
+        Assert.True(targets["genlook:second"].GetProperty("attempts").GetInt32() >= 3);
+        Assert.NotNull(targets["genlook:second"].GetProperty("lastError").GetString());
+
+        // Both accounts received the DELETE with the pseudonym their try-ons carried.
+        Assert.Contains(externalUserId, _secondAccount.State.DeletedCustomers);
+        Assert.False(final.TryGetProperty("p", out _));
+        Assert.DoesNotContain(Subject, final.ToString(), StringComparison.Ordinal);
+
+        // No raw subject anywhere, and nothing of the user outside the job record.
+        var dump = await _redis.DumpAsync();
+        Assert.DoesNotContain(dump, e => e.Key.Contains("5f1e", StringComparison.Ordinal) || e.Value.Contains("5f1e", StringComparison.Ordinal));
+        Assert.All(dump.Where(e => e.Key.Contains(externalUserId, StringComparison.Ordinal) || e.Value.Contains(externalUserId, StringComparison.Ordinal)),
+            e => Assert.StartsWith("gw:gdpr:job:", e.Key));
+
+        // Old generations are gone for the user.
+        var user = new AppSession(_app.ClientFor(Subject, account: "default"));
+        await ErrorAssert.IsError(await user.GenerationAsync(generationDefault), HttpStatusCode.NotFound, "GENERATION_NOT_FOUND");
+        _ = generationSecond;
+    }
+
+    [Fact]
+    public async Task EraseMe_OwnUserReadsJob_OtherUserCannot_RepeatCompletes()
+    {
+        var me = _app.ClientFor("self-service-user");
+        var first = await me.DeleteAsync("/gdpr/me");
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        var location = first.Headers.Location!.ToString();
+
+        Assert.True(await Poll.UntilAsync(async () => (await JobAsync(me, location)).GetProperty("status").GetString() == "Completed", TimeSpan.FromSeconds(15)));
+        var stranger = await _app.ClientFor("stranger").GetAsync(location);
+        await ErrorAssert.IsError(stranger, HttpStatusCode.NotFound, "JOB_NOT_FOUND");
+
+        var again = await me.DeleteAsync("/gdpr/me");
+        Assert.Equal(HttpStatusCode.Accepted, again.StatusCode);
+        var againLocation = again.Headers.Location!.ToString();
+        Assert.True(await Poll.UntilAsync(async () => (await JobAsync(me, againLocation)).GetProperty("status").GetString() == "Completed", TimeSpan.FromSeconds(15)));
+    }
+
+    [Fact]
+    public async Task EraseUser_WithoutScope_IsForbidden_AndWithoutToken_IsMissingToken()
+    {
+        await ErrorAssert.IsError(await _app.ClientFor("alice").DeleteAsync("/gdpr/users/bob"), HttpStatusCode.Forbidden, "FORBIDDEN");
+        await ErrorAssert.IsError(await _app.AnonymousClient().DeleteAsync("/gdpr/me"), HttpStatusCode.Unauthorized, "MISSING_TOKEN");
+        await ErrorAssert.IsError(await _app.AnonymousClient().GetAsync("/gdpr/jobs/abc"), HttpStatusCode.Unauthorized, "MISSING_TOKEN");
+    }
+
+    [Fact]
+    public async Task EraseUser_SubjectWithSlashAndPipe_IsErasedUnderItsOwnPseudonym()
+    {
+        const string subject = "oidc|tenant/user 42";
+        var session = new AppSession(_app.ClientFor(subject));
+        await session.UploadImageIdAsync();
+        var uploaded = _app.Emulator.Requests.Matching("POST", "/tryon/v1/images/upload").Single().Parts.Single(p => p.Name == "externalUserId").Value;
+
+        var accepted = await _app.ClientFor("officer", scope: "gdpr:erase").DeleteAsync("/gdpr/users/" + Uri.EscapeDataString(subject));
+        Assert.Equal(HttpStatusCode.Accepted, accepted.StatusCode);
+
+        Assert.True(await Poll.UntilAsync(() => Task.FromResult(_app.Emulator.State.DeletedCustomers.Contains(uploaded)), TimeSpan.FromSeconds(15)));
+    }
+}

@@ -1,0 +1,151 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using Genlook.Gateway.Tests.Infrastructure;
+
+namespace Genlook.Gateway.Tests.Idempotency;
+
+/// <summary>CONTRACT §10 with two instances on one real redis-server: a retried POST never spends a credit twice.</summary>
+public sealed class IdempotencyTests : IAsyncLifetime
+{
+    private const string Body = """{"products":[{"title":"t","images":[{"source":{"url":"https://cdn.example.com/a.jpg"}}]}],"person":{"image":{"source":{"url":"https://cdn.example.com/p.jpg"}}}}""";
+    private readonly RedisServer _redis = new();
+    private GatewayApp _first = null!;
+    private GatewayApp _second = null!;
+
+    public async Task InitializeAsync()
+    {
+        await _redis.StartAsync();
+        _first = await GatewayApp.StartAsync(_redis.ConnectionString);
+        _second = await GatewayApp.StartAsync(_redis.ConnectionString, emulator: _first.Emulator);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _second.DisposeAsync();
+        await _first.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    private static HttpRequestMessage TryOn(string key, string body = Body)
+    {
+        var request = new HttpRequestMessage(HttpMethod.Post, "/tryon/v1/try-on") { Content = new StringContent(body, Encoding.UTF8, "application/json") };
+        request.Headers.Add("Idempotency-Key", key);
+        return request;
+    }
+
+    [Fact]
+    public async Task SameKeySameBody_OnAnotherInstance_ReplaysWithoutCallingGenlook()
+    {
+        var first = await _first.ClientFor("alice").SendAsync(TryOn("k-1"));
+        var replay = await _second.ClientFor("alice").SendAsync(TryOn("k-1"));
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal(await first.Content.ReadAsStringAsync(), await replay.Content.ReadAsStringAsync());
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Single(_first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on"));
+    }
+
+    [Fact]
+    public async Task Replay_KeepsOwnershipOfTheGeneration()
+    {
+        var replay = await _second.ClientFor("alice").SendAsync(TryOn("k-own"));
+        var again = await _first.ClientFor("alice").SendAsync(TryOn("k-own"));
+        var id = (await AppSession.JsonAsync(again)).GetProperty("generationId").GetString();
+
+        Assert.Equal(HttpStatusCode.OK, replay.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await _first.ClientFor("alice").GetAsync($"/tryon/v1/generations/{id}")).StatusCode);
+    }
+
+    [Fact]
+    public async Task SameKeyDifferentBody_IsUnprocessable()
+    {
+        await _first.ClientFor("alice").SendAsync(TryOn("k-2"));
+
+        var response = await _second.ClientFor("alice").SendAsync(TryOn("k-2", Body.Replace("a.jpg", "b.jpg", StringComparison.Ordinal)));
+
+        await ErrorAssert.IsError(response, HttpStatusCode.UnprocessableEntity, "IDEMPOTENCY_KEY_REUSED");
+        Assert.Single(_first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on"));
+    }
+
+    [Fact]
+    public async Task SameKeyOtherUser_IsIndependent()
+    {
+        await _first.ClientFor("alice").SendAsync(TryOn("shared-key"));
+
+        var bob = await _first.ClientFor("bob").SendAsync(TryOn("shared-key"));
+
+        Assert.Equal(HttpStatusCode.OK, bob.StatusCode);
+        Assert.False(bob.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(2, _first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on").Count);
+    }
+
+    [Fact]
+    public async Task ConcurrentDuplicatesAcrossInstances_OneForwardedOthersInUseOrReplayed()
+    {
+        _first.Emulator.Faults.Delay(TimeSpan.FromMilliseconds(800), "/tryon/v1/try-on", "POST", times: 1);
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 6).Select(i => (i % 2 == 0 ? _first : _second).ClientFor("alice").SendAsync(TryOn("k-race"))));
+
+        Assert.Single(_first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on"));
+        Assert.Equal(1, responses.Count(r => r.StatusCode == HttpStatusCode.OK && !r.Headers.Contains("Idempotent-Replayed")));
+        foreach (var conflict in responses.Where(r => r.StatusCode == HttpStatusCode.Conflict))
+        {
+            await ErrorAssert.IsError(conflict, HttpStatusCode.Conflict, "IDEMPOTENCY_KEY_IN_USE");
+        }
+
+        Assert.All(responses, r => Assert.True(r.StatusCode is HttpStatusCode.OK or HttpStatusCode.Conflict));
+    }
+
+    [Fact]
+    public async Task FailedFirstAttempt_DoesNotPoisonTheKey()
+    {
+        _first.Emulator.Faults.FailWith(500, pathPrefix: "/tryon/v1/try-on", times: 1);
+
+        var failed = await _first.ClientFor("alice").SendAsync(TryOn("k-3"));
+        var retried = await _second.ClientFor("alice").SendAsync(TryOn("k-3"));
+
+        Assert.Equal(HttpStatusCode.InternalServerError, failed.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.False(retried.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(2, _first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on").Count);
+    }
+
+    [Fact]
+    public async Task Upload_RetriedWithNewBoundary_IsReplayed()
+    {
+        async Task<HttpResponseMessage> UploadAsync(GatewayApp app)
+        {
+            using var form = new MultipartFormDataContent("boundary-" + Guid.NewGuid().ToString("N"));
+            var file = new ByteArrayContent(TestImages.Jpeg(200_000));
+            file.Headers.ContentType = new MediaTypeHeaderValue("image/jpeg");
+            form.Add(file, "file", "me.jpg");
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/tryon/v1/images/upload") { Content = form };
+            request.Headers.Add("Idempotency-Key", "upload-1");
+            return await app.ClientFor("alice").SendAsync(request);
+        }
+
+        var first = await UploadAsync(_first);
+        var retry = await UploadAsync(_second);
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal("true", retry.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Single(_first.Emulator.Requests.Matching("POST", "/tryon/v1/images/upload"));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("has space")]
+    public async Task InvalidKey_IsValidationFailed(string key)
+    {
+        using var request = TryOn("placeholder");
+        request.Headers.Remove("Idempotency-Key");
+        request.Headers.TryAddWithoutValidation("Idempotency-Key", key);
+
+        var response = await _first.ClientFor("alice").SendAsync(request);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Empty(_first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on"));
+    }
+}

@@ -1,0 +1,105 @@
+using System.Net.Http.Headers;
+using Genlook.Emulator;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Mvc.Testing;
+using Microsoft.Extensions.DependencyInjection;
+
+namespace Genlook.Gateway.Tests.Infrastructure;
+
+/// <summary>
+/// The real gateway pipeline (<see cref="WebApplicationFactory{TEntryPoint}"/>) in front of a real, strict Genlook emulator
+/// on a loopback port, configured exactly as an operator would (no Development defaults: environment "Testing").
+/// </summary>
+public sealed class GatewayApp : WebApplicationFactory<Program>
+{
+    public const string ApiKey = "gk_test_default";
+    public const string SecondApiKey = "gk_test_second";
+    public const string AttributionKey = "test-attribution-key-0123456789abcdef";
+
+    private readonly Dictionary<string, string?> _settings;
+    private readonly Action<IServiceCollection>? _services;
+
+    private readonly bool _ownsEmulator;
+
+    private GatewayApp(GenlookEmulatorHost emulator, bool ownsEmulator, Dictionary<string, string?> settings, Action<IServiceCollection>? services)
+    {
+        Emulator = emulator;
+        _ownsEmulator = ownsEmulator;
+        _settings = settings;
+        _services = services;
+    }
+
+    public GenlookEmulatorHost Emulator { get; }
+
+    /// <summary>Starts a gateway; <paramref name="emulator"/> is shared when given (two instances, one upstream), else one is started.</summary>
+    public static async Task<GatewayApp> StartAsync(
+        string? redis = null,
+        IDictionary<string, string?>? settings = null,
+        GenlookEmulatorHost? emulator = null,
+        Action<IServiceCollection>? services = null,
+        Action<EmulatorOptions>? emulatorOptions = null)
+    {
+        var ownsEmulator = emulator is null;
+        if (emulator is null)
+        {
+            var options = new EmulatorOptions { ApiKeys = [ApiKey, SecondApiKey], Strict = true, PendingFor = TimeSpan.FromMilliseconds(200), ProcessingFor = TimeSpan.FromMilliseconds(300) };
+            emulatorOptions?.Invoke(options);
+            emulator = await GenlookEmulatorHost.StartAsync(options);
+        }
+
+        var all = new Dictionary<string, string?>
+        {
+            ["Genlook:Accounts:default:BaseUrl"] = emulator.BaseAddress.GetLeftPart(UriPartial.Authority),
+            ["Genlook:Accounts:default:ApiKey"] = ApiKey,
+            ["Genlook:Timeout"] = "00:00:05",
+            ["Attribution:Key"] = AttributionKey,
+            ["Authentication:Schemes:Bearer:ValidIssuer"] = TestTokens.Issuer,
+            ["Authentication:Schemes:Bearer:ValidAudiences:0"] = TestTokens.Audience,
+            ["Authentication:Schemes:Bearer:SigningKeys:0:Issuer"] = TestTokens.Issuer,
+            ["Authentication:Schemes:Bearer:SigningKeys:0:Value"] = TestTokens.SigningKeyBase64,
+            ["ConnectionStrings:Redis"] = redis ?? "",
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
+        foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
+        {
+            all[key] = value;
+        }
+
+        var app = new GatewayApp(emulator, ownsEmulator, all, services);
+        _ = app.Server; // start now, so configuration errors surface here
+        return app;
+    }
+
+    protected override void ConfigureWebHost(IWebHostBuilder builder)
+    {
+        builder.UseEnvironment("Testing");
+        foreach (var (key, value) in _settings)
+        {
+            builder.UseSetting(key, value);
+        }
+
+        if (_services is not null)
+        {
+            builder.ConfigureServices(_services);
+        }
+    }
+
+    /// <summary>A client acting as the user <paramref name="subject"/> (an app with that user's JWT).</summary>
+    public HttpClient ClientFor(string subject, string? scope = null, string? account = null)
+    {
+        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For(subject, scope, account));
+        return client;
+    }
+
+    public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+
+    public override async ValueTask DisposeAsync()
+    {
+        await base.DisposeAsync();
+        if (_ownsEmulator)
+        {
+            await Emulator.DisposeAsync();
+        }
+    }
+}

@@ -1,0 +1,93 @@
+using System.Net;
+using Genlook.Gateway.Tests.Infrastructure;
+
+namespace Genlook.Gateway.Tests.Proxy;
+
+/// <summary>CONTRACT §4: every way Genlook can fail reaches the app in the contract shape, or unchanged when it is Genlook's own answer.</summary>
+public sealed class UpstreamFaultTests : IAsyncLifetime
+{
+    private GatewayApp _app = null!;
+
+    public async Task InitializeAsync() =>
+        _app = await GatewayApp.StartAsync(settings: new Dictionary<string, string?> { ["Genlook:Timeout"] = "00:00:01" });
+
+    public async Task DisposeAsync() => await _app.DisposeAsync();
+
+    [Fact]
+    public async Task Upstream_ResetsConnection_IsUpstreamUnavailable()
+    {
+        _app.Emulator.Faults.ResetConnection("/tryon/v1/products");
+
+        var response = await _app.ClientFor("alice").GetAsync("/tryon/v1/products");
+
+        await ErrorAssert.IsError(response, HttpStatusCode.BadGateway, "UPSTREAM_UNAVAILABLE");
+    }
+
+    [Fact]
+    public async Task Upstream_SlowerThanTimeout_IsUpstreamTimeout()
+    {
+        _app.Emulator.Faults.Delay(TimeSpan.FromSeconds(4), "/tryon/v1/products");
+
+        var response = await _app.ClientFor("alice").GetAsync("/tryon/v1/products");
+
+        await ErrorAssert.IsError(response, HttpStatusCode.GatewayTimeout, "UPSTREAM_TIMEOUT");
+    }
+
+    [Fact]
+    public async Task Upstream_RejectsGatewayKey_IsUpstreamAuthFailedNeverUnauthorized()
+    {
+        _app.Emulator.Faults.RejectKeys();
+
+        var response = await _app.ClientFor("alice").GetAsync("/tryon/v1/products");
+
+        var body = await ErrorAssert.IsError(response, HttpStatusCode.BadGateway, "UPSTREAM_AUTH_FAILED");
+        Assert.DoesNotContain("INVALID_API_KEY", body.ToString());
+        Assert.Empty(response.Headers.WwwAuthenticate);
+    }
+
+    [Fact]
+    public async Task Upstream_InternalError_PassesThroughUnchanged()
+    {
+        _app.Emulator.Faults.FailWith(500, "INTERNAL_ERROR", "/tryon/v1/products");
+
+        var response = await _app.ClientFor("alice").GetAsync("/tryon/v1/products");
+
+        await ErrorAssert.IsError(response, HttpStatusCode.InternalServerError, "INTERNAL_ERROR");
+    }
+
+    [Fact]
+    public async Task Upstream_RateLimits_PassesThroughWithRetryAfter()
+    {
+        _app.Emulator.Faults.RateLimit(TimeSpan.FromSeconds(7), "/tryon/v1/products");
+
+        var response = await _app.ClientFor("alice").GetAsync("/tryon/v1/products");
+
+        await ErrorAssert.IsError(response, HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+        Assert.Equal(TimeSpan.FromSeconds(7), response.Headers.RetryAfter?.Delta);
+    }
+
+    [Fact]
+    public async Task Upstream_NotListening_IsUpstreamUnavailable()
+    {
+        await using var app = await GatewayApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Genlook:Accounts:default:BaseUrl"] = "http://127.0.0.1:1",
+        });
+
+        var response = await app.ClientFor("alice").GetAsync("/tryon/v1/products");
+
+        await ErrorAssert.IsError(response, HttpStatusCode.BadGateway, "UPSTREAM_UNAVAILABLE");
+    }
+
+    [Fact]
+    public async Task Upstream_FailsPost_IsNotRetried()
+    {
+        _app.Emulator.Faults.ResetConnection("/tryon/v1/products", "POST");
+        using var content = new StringContent("""{"externalId":"shirt-42","title":"Red tee","images":[{"source":{"url":"https://cdn.example.com/a.jpg"}}]}""", System.Text.Encoding.UTF8, "application/json");
+
+        var response = await _app.ClientFor("admin", scope: "catalog:write").PostAsync("/tryon/v1/products", content);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.BadGateway, "UPSTREAM_UNAVAILABLE");
+        Assert.Single(_app.Emulator.Requests.Matching("POST", "/tryon/v1/products"));
+    }
+}

@@ -1,0 +1,194 @@
+using System.Diagnostics;
+using System.Net;
+using System.Text.RegularExpressions;
+using Genlook.Gateway.Tests.Infrastructure;
+using StackExchange.Redis;
+
+namespace Genlook.Gateway.Tests.RateLimiting;
+
+/// <summary>CONTRACT §6 with two gateway instances sharing one real redis-server and one emulator.</summary>
+public sealed partial class RateLimitingTests : IAsyncLifetime
+{
+    private const int ReadLimit = 6;
+    private readonly RedisServer _redis = new();
+    private GatewayApp _first = null!;
+    private GatewayApp _second = null!;
+
+    private static Dictionary<string, string?> Settings(string failureMode = "open") => new()
+    {
+        ["RateLimiting:Policies:reads:PermitLimit"] = ReadLimit.ToString(),
+        ["RateLimiting:Policies:reads:Window"] = "00:01:00",
+        ["RateLimiting:Policies:tryon:PermitLimit"] = "100",
+        ["RateLimiting:Policies:tryon:Window"] = "00:01:00",
+        ["RateLimiting:Policies:account:PermitLimit"] = "3",
+        ["RateLimiting:Policies:account:Window"] = "00:01:00",
+        ["RateLimiting:FailureMode"] = failureMode,
+        ["RateLimiting:BreakDuration"] = "00:00:01",
+    };
+
+    public async Task InitializeAsync()
+    {
+        await _redis.StartAsync();
+        _first = await GatewayApp.StartAsync(_redis.ConnectionString, Settings());
+        _second = await GatewayApp.StartAsync(_redis.ConnectionString, Settings(), emulator: _first.Emulator);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _second.DisposeAsync();
+        await _first.DisposeAsync();
+        await _redis.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task ConcurrentBurstAcrossTwoInstances_AdmitsExactlyTheLimit()
+    {
+        var clients = new[] { _first.ClientFor("burst-user"), _second.ClientFor("burst-user") };
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, ReadLimit * 3).Select(i => clients[i % 2].GetAsync("/tryon/v1/products")));
+
+        Assert.Equal(ReadLimit, responses.Count(r => r.StatusCode == HttpStatusCode.OK));
+        Assert.Equal(ReadLimit * 2, responses.Count(r => r.StatusCode == HttpStatusCode.TooManyRequests));
+        Assert.Equal(ReadLimit, _first.Emulator.Requests.Matching("GET", "/tryon/v1/products").Count);
+        foreach (var rejected in responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests))
+        {
+            await ErrorAssert.IsError(rejected, HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+            Assert.InRange(rejected.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 10);
+        }
+
+        var other = await _second.ClientFor("someone-else").GetAsync("/tryon/v1/products");
+        Assert.Equal(HttpStatusCode.OK, other.StatusCode);
+    }
+
+    [Fact]
+    public async Task LimitedResponses_CarryParseableIetfHeaders()
+    {
+        var response = await _first.ClientFor("header-user").GetAsync("/tryon/v1/products");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var policy = PolicyHeader().Match(response.Headers.GetValues("RateLimit-Policy").Single());
+        var state = StateHeader().Match(response.Headers.GetValues("RateLimit").Single());
+        Assert.True(policy.Success && state.Success);
+        Assert.Equal("reads", policy.Groups["name"].Value);
+        Assert.Equal(ReadLimit.ToString(), policy.Groups["q"].Value);
+        Assert.Equal("60", policy.Groups["w"].Value);
+        Assert.Equal((ReadLimit - 1).ToString(), state.Groups["r"].Value);
+    }
+
+    [Fact]
+    public async Task RetryAfter_IsHonest_ARetryAfterItSucceeds()
+    {
+        await using var app = await GatewayApp.StartAsync(_redis.ConnectionString, new Dictionary<string, string?>
+        {
+            ["RateLimiting:Policies:reads:PermitLimit"] = "1",
+            ["RateLimiting:Policies:reads:Window"] = "00:00:02",
+        });
+        var client = app.ClientFor("patient-user");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/tryon/v1/products")).StatusCode);
+
+        var rejected = await client.GetAsync("/tryon/v1/products");
+        Assert.Equal(HttpStatusCode.TooManyRequests, rejected.StatusCode);
+        var wait = rejected.Headers.RetryAfter!.Delta!.Value;
+        await Task.Delay(wait);
+
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/tryon/v1/products")).StatusCode);
+    }
+
+    [Fact]
+    public async Task GatewayAnswered404_IsNotCharged()
+    {
+        var client = _first.ClientFor("prober");
+        for (var i = 0; i < ReadLimit * 2; i++)
+        {
+            await ErrorAssert.IsError(await client.GetAsync($"/tryon/v1/generations/gen_never_{i}"), HttpStatusCode.NotFound, "GENERATION_NOT_FOUND");
+        }
+
+        var response = await client.GetAsync("/tryon/v1/products");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains($"r={ReadLimit - 1}", response.Headers.GetValues("RateLimit").Single());
+    }
+
+    [Fact]
+    public async Task AccountBudget_IsSharedByAllUsersOfTheAccount()
+    {
+        var statuses = new List<HttpStatusCode>();
+        for (var i = 0; i < 5; i++)
+        {
+            var app = i % 2 == 0 ? _first : _second;
+            var response = await new AppSession(app.ClientFor($"shopper-{i}")).TryOnAsync(
+                """{"products":[{"title":"t","images":[{"source":{"url":"https://cdn.example.com/a.jpg"}}]}],"person":{"image":{"source":{"url":"https://cdn.example.com/p.jpg"}}}}""");
+            statuses.Add(response.StatusCode);
+        }
+
+        Assert.Equal([HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.OK, HttpStatusCode.TooManyRequests, HttpStatusCode.TooManyRequests], statuses);
+        Assert.Equal(3, _first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on").Count);
+    }
+
+    [Fact]
+    public async Task GenlookRateLimitsAccount_TryOnsAreHeldOnEveryInstance()
+    {
+        _first.Emulator.Faults.RateLimit(TimeSpan.FromSeconds(30), "/tryon/v1/try-on", times: 1);
+        const string body = """{"products":[{"title":"t","images":[{"source":{"url":"https://cdn.example.com/a.jpg"}}]}],"person":{"image":{"source":{"url":"https://cdn.example.com/p.jpg"}}}}""";
+
+        var fromGenlook = await new AppSession(_first.ClientFor("u1")).TryOnAsync(body);
+        var held = await new AppSession(_second.ClientFor("u2")).TryOnAsync(body);
+
+        await ErrorAssert.IsError(fromGenlook, HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+        await ErrorAssert.IsError(held, HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+        Assert.InRange(held.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 20, 30);
+        Assert.Single(_first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on"));
+    }
+
+    [Fact]
+    public async Task RedisDown_FailOpen_ServesWithLocalLimiterQuickly_ThenSharesAgainWhenBack()
+    {
+        var client = _first.ClientFor("resilient-user");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/tryon/v1/products")).StatusCode);
+
+        await _redis.StopAsync();
+        var watch = Stopwatch.StartNew();
+        var whileDown = await client.GetAsync("/tryon/v1/products");
+        watch.Stop();
+
+        Assert.Equal(HttpStatusCode.OK, whileDown.StatusCode);
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"a dead Redis cost {watch.ElapsedMilliseconds} ms");
+        var local = await Task.WhenAll(Enumerable.Range(0, ReadLimit * 2).Select(_ => client.GetAsync("/tryon/v1/products")));
+        Assert.Contains(local, r => r.StatusCode == HttpStatusCode.TooManyRequests); // still limited, per instance
+
+        await _redis.StartAsync();
+        await using var probe = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+        var shared = await Poll.UntilAsync(async () =>
+        {
+            await _first.ClientFor("back-user").GetAsync("/tryon/v1/products");
+            return (await probe.GetServers()[0].KeysAsync(pattern: "*rl:*:reads").ToListAsync()).Count > 0;
+        }, TimeSpan.FromSeconds(20));
+        Assert.True(shared, "limits did not return to Redis");
+    }
+
+    [Fact]
+    public async Task RedisDown_FailClosed_Answers503Quickly()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        await using var app = await GatewayApp.StartAsync(redis.ConnectionString, Settings("closed"));
+        var client = app.ClientFor("strict-user");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/tryon/v1/products")).StatusCode);
+        await redis.StopAsync();
+        app.Emulator.Requests.Clear();
+
+        var watch = Stopwatch.StartNew();
+        var response = await client.GetAsync("/tryon/v1/products");
+        watch.Stop();
+
+        await ErrorAssert.IsError(response, HttpStatusCode.ServiceUnavailable, "STORE_UNAVAILABLE");
+        Assert.True(watch.Elapsed < TimeSpan.FromSeconds(1), $"a dead Redis cost {watch.ElapsedMilliseconds} ms");
+        Assert.Equal(0, app.Emulator.Requests.Count);
+    }
+
+    [GeneratedRegex("""^"(?<name>[a-z]+)";q=(?<q>\d+);w=(?<w>\d+)$""")]
+    private static partial Regex PolicyHeader();
+
+    [GeneratedRegex("""^"(?<name>[a-z]+)";r=(?<r>\d+);t=(?<t>\d+)$""")]
+    private static partial Regex StateHeader();
+}

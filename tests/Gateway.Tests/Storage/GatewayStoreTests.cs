@@ -1,0 +1,120 @@
+using System.Text;
+using Genlook.Gateway.Storage;
+using Genlook.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+
+namespace Genlook.Gateway.Tests.Storage;
+
+/// <summary>One behaviour for both stores: the in-memory one must not surprise anyone who later switches to Redis.</summary>
+[Collection(RedisCollection.Name)]
+public sealed class GatewayStoreTests(RedisServer redis) : IAsyncLifetime
+{
+    private ConnectionMultiplexer _connection = null!;
+
+    public async Task InitializeAsync() =>
+        _connection = await ConnectionMultiplexer.ConnectAsync(StorageExtensions.CreateRedisOptions(redis.ConnectionString));
+
+    public async Task DisposeAsync() => await _connection.DisposeAsync();
+
+    public static TheoryData<string> Stores() => new() { "memory", "redis" };
+
+    private IGatewayStore Create(string kind) =>
+        kind == "redis" ? new RedisGatewayStore(_connection) : new InMemoryGatewayStore(TimeProvider.System);
+
+    private static string Unique(string name) => $"test:{Guid.NewGuid():N}:{name}";
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task SetThenGet_ReturnsValue(string kind)
+    {
+        var store = Create(kind);
+        var key = Unique("k");
+
+        await store.SetAsync(key, "v1"u8.ToArray(), TimeSpan.FromMinutes(1));
+
+        Assert.Equal("v1", Encoding.UTF8.GetString((await store.GetAsync(key))!));
+        Assert.True(await store.ExistsAsync(key));
+        Assert.Null(await store.GetAsync(Unique("absent")));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task SetIfAbsent_SecondWriterLoses(string kind)
+    {
+        var store = Create(kind);
+        var key = Unique("lock");
+
+        var first = await store.SetIfAbsentAsync(key, "a"u8.ToArray(), TimeSpan.FromMinutes(1));
+        var second = await store.SetIfAbsentAsync(key, "b"u8.ToArray(), TimeSpan.FromMinutes(1));
+
+        Assert.True(first);
+        Assert.False(second);
+        Assert.Equal("a", Encoding.UTF8.GetString((await store.GetAsync(key))!));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task SetIndexed_RecordsKeyInIndex_AndDeleteRemovesBoth(string kind)
+    {
+        var store = Create(kind);
+        var pseudonym = Guid.NewGuid().ToString("N");
+        var index = StoreKeys.UserIndex(pseudonym);
+        var first = StoreKeys.UserKey(pseudonym, "default", "gen", "g1");
+        var second = StoreKeys.UserKey(pseudonym, "default", "img", "i1");
+
+        await store.SetIndexedAsync(index, first, "1"u8.ToArray(), TimeSpan.FromMinutes(1));
+        await store.SetIndexedAsync(index, second, "1"u8.ToArray(), TimeSpan.FromMinutes(2));
+
+        Assert.Equal([first, second], (await store.GetIndexAsync(index)).Order());
+        var deleted = await store.DeleteAsync([.. await store.GetIndexAsync(index), index]);
+        Assert.Equal(3, deleted);
+        Assert.Empty(await store.GetIndexAsync(index));
+        Assert.False(await store.ExistsAsync(first));
+    }
+
+    [Fact]
+    public async Task InMemory_ExpiredEntries_AreGone()
+    {
+        var time = new FakeTimeProvider();
+        var store = new InMemoryGatewayStore(time);
+        await store.SetAsync("k", "v"u8.ToArray(), TimeSpan.FromSeconds(10));
+        await store.SetIndexedAsync("i", "k2", "v"u8.ToArray(), TimeSpan.FromSeconds(10));
+
+        time.Advance(TimeSpan.FromSeconds(11));
+
+        Assert.Null(await store.GetAsync("k"));
+        Assert.False(await store.ExistsAsync("k2"));
+        Assert.Empty(await store.GetIndexAsync("i"));
+        Assert.True(await store.SetIfAbsentAsync("k", "w"u8.ToArray(), TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task Redis_Values_ExpireOnTheirOwn()
+    {
+        var store = Create("redis");
+        var key = Unique("ttl");
+        var pseudonym = Guid.NewGuid().ToString("N");
+
+        await store.SetAsync(key, "v"u8.ToArray(), TimeSpan.FromSeconds(30));
+        await store.SetIndexedAsync(StoreKeys.UserIndex(pseudonym), StoreKeys.UserKey(pseudonym, "a", "gen", "1"), "v"u8.ToArray(), TimeSpan.FromSeconds(30));
+
+        var db = _connection.GetDatabase();
+        Assert.InRange((await db.KeyTimeToLiveAsync(key))!.Value.TotalSeconds, 1, 30);
+        Assert.InRange((await db.KeyTimeToLiveAsync(StoreKeys.UserIndex(pseudonym)))!.Value.TotalSeconds, 1, 30);
+    }
+
+    [Fact]
+    public async Task Redis_WhenServerIsDown_FailsFastWithStoreUnavailable()
+    {
+        await using var dead = new RedisServer();
+        await dead.StartAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(StorageExtensions.CreateRedisOptions(dead.ConnectionString));
+        var store = new RedisGatewayStore(connection);
+        await dead.StopAsync();
+        await Poll.UntilAsync(() => Task.FromResult(!connection.IsConnected));
+
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.GetAsync("k"));
+        await Assert.ThrowsAsync<StoreUnavailableException>(() => store.PingAsync());
+    }
+}
