@@ -4,6 +4,7 @@ using Genlook.Gateway.Identity;
 using Genlook.Gateway.Observability;
 using Genlook.Gateway.Proxy;
 using Microsoft.AspNetCore.Http.Features;
+using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 
 namespace Genlook.Gateway.Gdpr;
@@ -20,21 +21,20 @@ public static partial class GdprApi
         return app;
     }
 
-    private static Task<IResult> EraseUserAsync(HttpContext context, GdprService service)
+    private static Task<IResult> EraseUserAsync(HttpContext context, [FromServices] GdprService service)
     {
-        // The route value keeps %2F encoded; decode the raw segment exactly once, so any subject an IdP issues works.
-        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
-        var query = raw.IndexOf('?', StringComparison.Ordinal);
-        var path = query >= 0 ? raw[..query] : raw;
-        var segment = path[(path.LastIndexOf('/') + 1)..];
+        // The server decodes the path except %2F; decode the raw segment exactly once instead, so any subject an IdP
+        // issues (auth0|…, URLs, a literal '%') round-trips. Hosts without a raw target (the test server) leave only %2F.
+        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         string subject;
-        try
+        if (!string.IsNullOrEmpty(raw) && raw.StartsWith("/gdpr/users/", StringComparison.Ordinal))
         {
-            subject = Uri.UnescapeDataString(segment);
+            var query = raw.IndexOf('?', StringComparison.Ordinal);
+            subject = Uri.UnescapeDataString((query >= 0 ? raw[..query] : raw)["/gdpr/users/".Length..]);
         }
-        catch (UriFormatException)
+        else
         {
-            return Task.FromResult(GatewayErrors.ValidationFailed("subject", "Not a valid path segment.").ToResult());
+            subject = (context.Request.RouteValues["subject"] as string ?? string.Empty).Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
         }
 
         if (subject.Length is 0 or > 1024)
@@ -45,10 +45,10 @@ public static partial class GdprApi
         return service.AcceptAsync(context, subject);
     }
 
-    private static Task<IResult> EraseMeAsync(HttpContext context, GdprService service) =>
+    private static Task<IResult> EraseMeAsync(HttpContext context, [FromServices] GdprService service) =>
         service.AcceptAsync(context, context.User.FindFirst("sub")!.Value);
 
-    private static async Task<IResult> GetJobAsync(HttpContext context, string jobId, GdprJobStore jobs, PseudonymGenerator pseudonyms)
+    private static async Task<IResult> GetJobAsync(HttpContext context, string jobId, [FromServices] GdprJobStore jobs, [FromServices] PseudonymGenerator pseudonyms)
     {
         var job = await jobs.GetAsync(jobId, context.RequestAborted);
         var caller = pseudonyms.For(context.User.FindFirst("sub")!.Value);

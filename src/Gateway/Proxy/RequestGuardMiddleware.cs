@@ -53,7 +53,17 @@ internal sealed class RequestGuardMiddleware(RequestDelegate next, IOptions<Gate
     /// </summary>
     private static bool IsSuspicious(HttpContext context)
     {
-        var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget ?? context.Request.Path.Value ?? string.Empty;
+        // Both the raw target (as the client sent it) and the path (as routing sees it): hosts differ in what they decode.
+        return IsSuspicious(context.Features.Get<IHttpRequestFeature>()?.RawTarget) || IsSuspicious(context.Request.Path.Value);
+    }
+
+    private static bool IsSuspicious(string? raw)
+    {
+        if (string.IsNullOrEmpty(raw))
+        {
+            return false;
+        }
+
         var queryStart = raw.IndexOf('?', StringComparison.Ordinal);
         var rawPath = queryStart >= 0 ? raw.AsSpan(0, queryStart) : raw.AsSpan();
         if (rawPath.Contains('%') && (rawPath.Contains("%2f", StringComparison.OrdinalIgnoreCase) ||

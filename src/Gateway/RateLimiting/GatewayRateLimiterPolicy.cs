@@ -7,7 +7,7 @@ namespace Genlook.Gateway.RateLimiting;
 
 /// <summary>
 /// An ASP.NET Core rate-limiter policy (attached to YARP routes by name) whose partitions are (policy, user, account)
-/// and whose limiters ask the shared GCRA store. The <c>tryon</c> policy also charges the account budget.
+/// and whose limiters ask the shared sliding-window store. The <c>tryon</c> policy also charges the account budget.
 /// </summary>
 internal sealed class GatewayRateLimiterPolicy(string policy, RateLimitDecider decider) : IRateLimiterPolicy<GatewayRateLimiterPolicy.PartitionKey>
 {

@@ -1,41 +1,52 @@
 namespace Genlook.Gateway.RateLimiting;
 
 /// <summary>
-/// GCRA in process memory: the store of the embedded (Redis-less) mode, and the per-instance fallback while Redis is
-/// down. Entries vanish once their TAT has passed (a full budget needs no record), so memory tracks active users only.
+/// Sliding-window logs in process memory: the store of the embedded (Redis-less) mode, and the per-instance fallback
+/// while Redis is down. A log is dropped once empty, so memory tracks recently active users only.
 /// </summary>
 internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStore
 {
-    private readonly Dictionary<string, double> _tats = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, List<(double At, string Id)>> _logs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _holds = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private long _operations;
 
-    private double NowMs => time.GetUtcNow().ToUnixTimeMilliseconds() + (time.GetUtcNow().Ticks % TimeSpan.TicksPerMillisecond) / (double)TimeSpan.TicksPerMillisecond;
+    private double NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
     public Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default)
     {
         var now = NowMs;
         lock (_lock)
         {
-            if (request.HoldKey is { } holdKey && _holds.TryGetValue(holdKey, out var holdUntil) && holdUntil > now)
+            var logs = request.Rules.Select(rule =>
             {
-                var states = request.Rules.Select(r => Gcra.State(r, _tats.GetValueOrDefault(r.Key, now), now)).ToArray();
-                return Task.FromResult(new RateLimitDecision(false, TimeSpan.FromMilliseconds(holdUntil - now), states));
+                if (!_logs.TryGetValue(rule.Key, out var log))
+                {
+                    log = [];
+                    _logs[rule.Key] = log;
+                }
+
+                SlidingWindow.Prune(log, rule, now);
+                return log;
+            }).ToList();
+
+            var decision = SlidingWindow.Decide(request.Rules, logs, now);
+            if (request.HoldKey is { } holdKey && _holds.TryGetValue(holdKey, out var holdUntil) && holdUntil - now > decision.RetryAfter.TotalMilliseconds)
+            {
+                decision = new RateLimitDecision(false, TimeSpan.FromMilliseconds(Math.Ceiling(holdUntil - now)), []);
             }
 
-            var tats = request.Rules.Select(r => _tats.TryGetValue(r.Key, out var tat) ? tat : (double?)null).ToArray();
-            var decision = Gcra.Decide(request.Rules, tats, now, out var newTats);
             if (decision.Allowed)
             {
-                for (var i = 0; i < request.Rules.Count; i++)
+                foreach (var log in logs)
                 {
-                    _tats[request.Rules[i].Key] = newTats[i];
+                    log.Add((now, request.AdmissionId));
                 }
             }
 
+            var states = request.Rules.Select((rule, i) => SlidingWindow.State(rule, logs[i], now)).ToArray();
             SweepIfDue(now);
-            return Task.FromResult(decision);
+            return Task.FromResult(decision with { States = states });
         }
     }
 
@@ -45,9 +56,9 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
         {
             foreach (var rule in request.Rules)
             {
-                if (_tats.TryGetValue(rule.Key, out var tat))
+                if (_logs.TryGetValue(rule.Key, out var log))
                 {
-                    _tats[rule.Key] = tat - rule.EmissionIntervalMs;
+                    log.RemoveAll(entry => entry.Id == request.AdmissionId);
                 }
             }
         }
@@ -66,14 +77,14 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
         return Task.CompletedTask;
     }
 
-    /// <summary>Forgets every key that <paramref name="match"/> selects (GDPR erase of a user's counters).</summary>
+    /// <summary>Forgets every log that <paramref name="match"/> selects (GDPR erase of a user's counters).</summary>
     public void Forget(Func<string, bool> match)
     {
         lock (_lock)
         {
-            foreach (var key in _tats.Keys.Where(match).ToList())
+            foreach (var key in _logs.Keys.Where(match).ToList())
             {
-                _tats.Remove(key);
+                _logs.Remove(key);
             }
         }
     }
@@ -85,9 +96,10 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
             return;
         }
 
-        foreach (var (key, tat) in _tats.Where(e => e.Value <= now).ToList())
+        // Logs whose newest admission is older than a day are certainly outside any window.
+        foreach (var (key, _) in _logs.Where(e => e.Value.Count == 0 || e.Value[^1].At < now - TimeSpan.FromDays(1).TotalMilliseconds).ToList())
         {
-            _tats.Remove(key);
+            _logs.Remove(key);
         }
 
         foreach (var (key, _) in _holds.Where(e => e.Value <= now).ToList())

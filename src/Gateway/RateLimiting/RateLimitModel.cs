@@ -1,14 +1,16 @@
 namespace Genlook.Gateway.RateLimiting;
 
 /// <summary>One budget to charge: a store key and its policy.</summary>
-public sealed record RateLimitRule(string Policy, string Key, int PermitLimit, TimeSpan Window)
-{
-    /// <summary>GCRA emission interval: one permit comes back every <c>Window / PermitLimit</c>.</summary>
-    public double EmissionIntervalMs => Window.TotalMilliseconds / PermitLimit;
-}
+public sealed record RateLimitRule(string Policy, string Key, int PermitLimit, TimeSpan Window);
 
-/// <summary>What to charge for one request: the rules (all or none), and the account hold to honour, if any.</summary>
-public sealed record RateLimitRequest(IReadOnlyList<RateLimitRule> Rules, string? HoldKey);
+/// <summary>
+/// What to charge for one request: the rules (all or none), the account hold to honour, if any, and the id under which
+/// the admission is logged (so a refund removes exactly this request).
+/// </summary>
+public sealed record RateLimitRequest(IReadOnlyList<RateLimitRule> Rules, string? HoldKey)
+{
+    public string AdmissionId { get; } = Guid.NewGuid().ToString("N");
+}
 
 /// <summary>The state of one rule after a decision, for the <c>RateLimit</c> header.</summary>
 public readonly record struct RateLimitState(int Remaining, TimeSpan ResetAfter);
@@ -16,13 +18,13 @@ public readonly record struct RateLimitState(int Remaining, TimeSpan ResetAfter)
 /// <summary>The verdict for one request.</summary>
 public sealed record RateLimitDecision(bool Allowed, TimeSpan RetryAfter, IReadOnlyList<RateLimitState> States, bool FromFallback = false);
 
-/// <summary>Where GCRA state lives: Redis (shared) or memory (one instance).</summary>
+/// <summary>Where the admission logs live: Redis (shared) or memory (one instance).</summary>
 public interface IRateLimitStore
 {
     /// <summary>Checks every rule and the hold, and charges all rules or none, atomically.</summary>
     Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default);
 
-    /// <summary>Gives back one permit to each rule (the gateway itself answered 401/403/404).</summary>
+    /// <summary>Removes this request's admission from each rule (the gateway itself answered 401/403/404).</summary>
     Task RefundAsync(RateLimitRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Holds further requests that honour <paramref name="holdKey"/> for <paramref name="duration"/> (Genlook said 429).</summary>

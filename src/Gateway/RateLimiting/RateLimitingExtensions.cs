@@ -12,7 +12,7 @@ namespace Genlook.Gateway.RateLimiting;
 public static class RateLimitingExtensions
 {
     /// <summary>
-    /// ASP.NET Core rate limiting with one named policy per CONTRACT §6 budget, backed by GCRA in Redis (or memory),
+    /// ASP.NET Core rate limiting with one named policy per CONTRACT §6 budget, backed by sliding-window logs in Redis (or memory),
     /// answering <c>429 RATE_LIMITED</c> with <c>Retry-After</c> and the IETF headers.
     /// </summary>
     public static WebApplicationBuilder AddGatewayRateLimiting(this WebApplicationBuilder builder)

@@ -41,7 +41,7 @@ public sealed class RateLimitingOptions
     }
 }
 
-/// <summary>One policy: <see cref="PermitLimit"/> requests per <see cref="Window"/>, as a GCRA (smooth, bursts up to the limit).</summary>
+/// <summary>One policy: <see cref="PermitLimit"/> requests in any sliding <see cref="Window"/> (a burst may use them all).</summary>
 public sealed class RateLimitPolicyOptions
 {
     /// <summary>Requests per window; a burst may use them all at once. Unset: the policy's default.</summary>

@@ -135,8 +135,8 @@ public sealed class IdempotencyTests : IAsyncLifetime
     }
 
     [Theory]
-    [InlineData("")]
     [InlineData("has space")]
+    [InlineData("a-key-that-is-far-too-long-a-key-that-is-far-too-long-a-key-that-is-far-too-long-a-key-that-is-far-too-long-a-key-that-is-far-too-long-a-key-that-is-far-too-long-a-key-that-is-far-too-long-a-key-that-is-far-too-long-a-key-that-is-far-too-long-a-key-that-is-far-too-long")]
     public async Task InvalidKey_IsValidationFailed(string key)
     {
         using var request = TryOn("placeholder");

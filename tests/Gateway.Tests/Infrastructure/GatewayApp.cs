@@ -66,7 +66,20 @@ public sealed class GatewayApp : WebApplicationFactory<Program>
         }
 
         var app = new GatewayApp(emulator, ownsEmulator, all, services);
-        _ = app.Server; // start now, so configuration errors surface here
+        try
+        {
+            _ = app.Server; // start now, so configuration errors surface here
+        }
+        catch
+        {
+            if (ownsEmulator)
+            {
+                await emulator.DisposeAsync();
+            }
+
+            throw;
+        }
+
         return app;
     }
 

@@ -53,7 +53,7 @@ public sealed partial class RateLimitingTests : IAsyncLifetime
         foreach (var rejected in responses.Where(r => r.StatusCode == HttpStatusCode.TooManyRequests))
         {
             await ErrorAssert.IsError(rejected, HttpStatusCode.TooManyRequests, "RATE_LIMITED");
-            Assert.InRange(rejected.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 1, 10);
+            Assert.InRange(rejected.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 50, 60); // the burst leaves the sliding window a minute later
         }
 
         var other = await _second.ClientFor("someone-else").GetAsync("/tryon/v1/products");
