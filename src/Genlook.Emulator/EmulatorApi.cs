@@ -6,34 +6,33 @@ using Microsoft.Extensions.Options;
 
 namespace Genlook.Emulator;
 
-/// <summary>The emulated Genlook v1 (1.4) endpoints, faithful to the public docs (genlook-docs/).</summary>
+/// <summary>The emulated Genlook v1 (1.4) endpoints, as the public docs (genlook-docs/) describe them.</summary>
 internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions> options, ResultImages results, TimeProvider time)
 {
-    private static readonly int[] RetentionDays = [1, 3, 7];
+    private const string AnonPrefix = "_anon_";
+    private const int DefaultKeepForDays = 7;
+
     private EmulatorOptions Options => options.Value;
+
+    public static IResult Error(int status, string code, string message) => EmulatorErrors.Create(status, code, message);
 
     public IResult Upload(HttpContext context)
     {
         var form = Parsed(context);
-        if (!form.IsMultipart)
-        {
-            return Validation(("Content-Type", "Expected multipart/form-data."));
-        }
-
         if (form.Malformed is { } malformed)
         {
-            return Validation(("", malformed));
+            return EmulatorErrors.Validation("", malformed);
         }
 
-        if (Options.Strict && StrictShapes.UploadForm(form) is { Count: > 0 } legacy)
+        if (Options.Strict && LegacyShapes.FindInUploadForm(form) is { Count: > 0 } legacy)
         {
-            return EmulatorException.Validation([.. legacy]).ToResult();
+            return EmulatorErrors.Validation(legacy);
         }
 
-        var file = form.Parts.FirstOrDefault(p => p.FileName is not null && p.Name == "file");
+        var file = form.Parts.Find(p => p.FileName is not null && p.Name == "file");
         if (file is null)
         {
-            return Error(400, "FILE_REQUIRED", "POST /images/upload needs a 'file' part.");
+            return Error(400, "FILE_REQUIRED", "POST /images/upload needs a multipart 'file' field.");
         }
 
         if (file.Length > ParsedRequest.MaxFileBytes)
@@ -41,7 +40,7 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
             return Error(413, "FILE_TOO_LARGE", "The file exceeds 10 MB.");
         }
 
-        var extension = "jpeg";
+        var extension = ImageType(file.Head);
         if (!Options.Instant)
         {
             if (file.Length < 8)
@@ -49,110 +48,92 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
                 return Error(400, "INVALID_IMAGE", "The uploaded bytes are too small to be an image.");
             }
 
-            if (ImageType(file.Head) is not { } detected)
+            if (extension is null)
             {
                 return Error(400, "UNSUPPORTED_IMAGE_TYPE", "The uploaded file isn't JPEG, PNG, WebP, or HEIC.");
             }
-
-            extension = detected;
         }
 
-        var crop = form.Field("crop");
-        if (crop is not (null or "true" or "false"))
+        if (form.Field("crop") is not (null or "true" or "false"))
         {
-            return Validation(("crop", "Expected 'true' or 'false'."));
+            return EmulatorErrors.Validation("crop", "Expected 'true' or 'false'.");
         }
 
         var keep = form.Field("keepForDays") ?? (Options.Strict ? null : form.Field("retentionDays"));
-        var days = 7;
-        if (keep is not null && (!int.TryParse(keep, CultureInfo.InvariantCulture, out days) || !RetentionDays.Contains(days)))
+        var days = DefaultKeepForDays;
+        if (keep is not null && (!int.TryParse(keep, NumberStyles.None, CultureInfo.InvariantCulture, out days) || !IsKeepForDays(days)))
         {
-            return Validation(("keepForDays", "Expected one of 1, 3, 7."));
+            return EmulatorErrors.Validation("keepForDays", "Expected one of 1, 3, 7.");
         }
 
         var externalUserId = form.Field("externalUserId") ?? (Options.Strict ? null : form.Field("customerId"));
-        var imageId = $"retention-{days}d/acc_emu/customer/{time.GetUtcNow():yyyyMMdd}-{Hex(6)}.{extension}";
-        state.Uploads[imageId] = new StoredUpload(externalUserId, time.GetUtcNow().AddDays(days));
-        return Results.Json(new { imageId });
+        var now = time.GetUtcNow();
+        var imageId = string.Create(CultureInfo.InvariantCulture, $"retention-{days}d/acc_emu/customer/{now:yyyyMMdd}-{Hex(6)}.{extension ?? "jpeg"}");
+        state.Uploads[imageId] = new StoredUpload(externalUserId, now.AddDays(days));
+        return EmulatorJson.Ok(new UploadResponse(imageId));
     }
 
     public IResult TryOn(HttpContext context)
     {
         var request = Parsed(context);
-        if (ReadBody(request) is not { } body)
+        if (ReadBody(request, out var bodyError) is not { } body)
         {
-            return BodyError(request);
+            return bodyError!;
         }
 
         if (Options.Strict)
         {
-            if (StrictShapes.TryOn(body) is { Count: > 0 } legacy)
+            if (LegacyShapes.FindInTryOn(body) is { Count: > 0 } legacy)
             {
-                return EmulatorException.Validation([.. legacy]).ToResult();
+                return EmulatorErrors.Validation(legacy);
             }
         }
         else
         {
-            StrictShapes.Upgrade(body);
+            LegacyShapes.UpgradeTryOn(body);
         }
 
-        if (request.Parts.FirstOrDefault(p => p.FileName is not null && p.Length > ParsedRequest.MaxFileBytes) is not null)
+        if (request.Parts.Exists(p => p.FileName is not null && p.Length > ParsedRequest.MaxFileBytes))
         {
             return Error(413, "FILE_TOO_LARGE", "An image attachment exceeds 10 MB.");
         }
 
         if (body["products"] is not JsonArray { Count: 1 } products || products[0] is not JsonObject product)
         {
-            return Validation(("products", "Expected an array with exactly one product."));
+            return EmulatorErrors.Validation("products", "Expected an array with exactly one product.");
         }
 
+        var problems = new List<(string Path, string Message)>();
+        CheckProductFields(product, "products.0.", problems);
         if (body["externalUserId"] is { } user && user.GetValueKind() != JsonValueKind.String)
         {
-            return Validation(("externalUserId", "Expected a string."));
+            problems.Add(("externalUserId", "Expected string."));
         }
 
-        if (OutputError(body["output"]) is { } outputError)
+        CheckOutput(body["output"], problems);
+        if (problems.Count > 0)
         {
-            return outputError;
+            return EmulatorErrors.Validation(problems);
         }
 
-        if (body["person"] is not JsonObject person)
+        if (body["person"] is null)
         {
             return Error(400, "CUSTOMER_IMAGE_REQUIRED", "person is missing.");
         }
 
-        if (person["image"]?["source"] is not JsonObject source || source.Count(p => p.Key is "id" or "url" or "fileKey") != 1)
+        if (PersonImageError(body["person"], request) is { } personError)
         {
-            return Validation(("person.image.source", "Exactly one of id, url, fileKey is required."));
+            return personError;
         }
 
-        if (source["id"] is { } id)
-        {
-            if (id.GetValueKind() != JsonValueKind.String || !state.Uploads.TryGetValue(id.GetValue<string>(), out var upload) || upload.ExpiresAt < time.GetUtcNow())
-            {
-                return Validation(("person.image.source.id", "Unknown image id."));
-            }
-        }
-        else if (source["url"] is { } url)
-        {
-            if (!Reachable(url.ToString()))
-            {
-                return Error(400, "CUSTOMER_IMAGE_FETCH_FAILED", "person.image.source.url could not be downloaded.");
-            }
-        }
-        else if (!HasFile(request, source["fileKey"]?.ToString()))
-        {
-            return Error(400, "MULTIPART_FILE_NOT_FOUND", $"fileKey '{source["fileKey"]}' does not appear in the multipart payload.");
-        }
-
-        var imageError = ImagesError(product, "products.0.", request);
-        if (imageError is not null)
+        if (ImagesError(product, request) is { } imageError)
         {
             return imageError;
         }
 
-        var externalId = product["externalId"]?.ToString();
-        var inline = product.ContainsKey("images") || product.ContainsKey("title") || product.ContainsKey("description");
+        var now = time.GetUtcNow();
+        var externalId = (string?)product["externalId"];
+        var inline = product.ContainsKey("images") || product.ContainsKey("title") || product.ContainsKey("description") || product.ContainsKey("validForDays");
         if (externalId is null)
         {
             if (product["images"] is not JsonArray { Count: > 0 })
@@ -160,11 +141,12 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
                 return Error(400, "PRODUCT_IMAGES_REQUIRED", "A one-shot product needs at least one image.");
             }
 
-            externalId = "_anon_" + Hex(8);
-            Upsert(externalId, product, oneShot: true);
+            externalId = AnonPrefix + Hex(8);
+            Upsert(externalId, product, oneShot: true, now);
         }
-        else if (externalId.StartsWith("_anon_", StringComparison.Ordinal) && (inline || !state.Products.ContainsKey(externalId)))
+        else if (externalId.StartsWith(AnonPrefix, StringComparison.Ordinal) && (inline || !state.Products.ContainsKey(externalId)))
         {
+            // A one-shot's server id may be passed back by reference (the docs invite it), but never defined by a caller.
             return Error(409, "RESERVED_EXTERNAL_ID", "The _anon_ prefix is reserved for server-generated IDs.");
         }
         else if (!inline)
@@ -181,13 +163,16 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
                 return Error(400, "PRODUCT_IMAGES_REQUIRED", "Creating a product needs at least one image.");
             }
 
-            Upsert(externalId, product, oneShot: false);
+            Upsert(externalId, product, oneShot: false, now);
         }
 
-        var unreachable = product["images"] is JsonArray images && images.OfType<JsonObject>().Any(i => i["source"]?["url"] is { } u && !Reachable(u.ToString()));
+        // Offline nothing is downloaded; a dead product image host surfaces later, as Genlook's pipeline would report it.
+        var failure = product["images"] is JsonArray images && images.Any(i => i is JsonObject entry && entry["source"] is JsonObject source && source["url"] is JsonValue u && !Reachable((string?)u))
+            ? "PRODUCT_IMAGE_FETCH_FAILED"
+            : null;
         var generationId = "gen_" + Hex(10);
-        state.Generations[generationId] = new StoredGeneration(externalId, body["externalUserId"]?.ToString(), time.GetUtcNow(), unreachable ? "PRODUCT_IMAGE_FETCH_FAILED" : null);
-        return Results.Json(new { generationId, status = "PENDING", productExternalId = externalId });
+        state.Generations[generationId] = new StoredGeneration(externalId, (string?)body["externalUserId"], now, failure);
+        return EmulatorJson.Ok(new TryOnResponse(generationId, "PENDING", externalId));
     }
 
     public IResult Generation(HttpContext context, string id)
@@ -197,83 +182,84 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
             return Error(404, "GENERATION_NOT_FOUND", "Generation not found.");
         }
 
-        var age = time.GetUtcNow() - generation.CreatedAt;
-        var status = Options.Instant || age >= Options.PendingFor + Options.ProcessingFor
-            ? (generation.FailureCode is null ? "COMPLETED" : "FAILED")
-            : age >= Options.PendingFor ? "PROCESSING" : "PENDING";
-        var body = new JsonObject
-        {
-            ["generationId"] = id,
-            ["status"] = status,
-            ["productExternalId"] = generation.ProductExternalId,
-            ["createdAt"] = generation.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
-        };
+        var status = StatusOf(generation, time.GetUtcNow());
+        string? resultUrl = null;
         if (status == "COMPLETED")
         {
             var baseUrl = Options.PublicBaseUrl ?? $"{context.Request.Scheme}://{context.Request.Host}";
-            body["resultImageUrl"] = results.SignedUrl(baseUrl, id, Options.ResultUrlLifetime);
-        }
-        else if (status == "FAILED")
-        {
-            body["errorCode"] = generation.FailureCode;
-            body["errorMessage"] = "A product image URL could not be downloaded.";
+            resultUrl = results.SignedUrl(baseUrl, id, Options.ResultUrlLifetime);
         }
 
-        return Results.Content(body.ToJsonString(), "application/json; charset=utf-8");
+        return EmulatorJson.Ok(new GenerationResponse(id, status, generation.ProductExternalId, EmulatorJson.Iso(generation.CreatedAt), resultUrl,
+            status == "FAILED" ? generation.FailureCode : null,
+            status == "FAILED" ? "A product image URL could not be downloaded." : null));
     }
 
     public IResult UpsertProduct(HttpContext context)
     {
         var request = Parsed(context);
-        if (ReadBody(request) is not { } body)
+        if (ReadBody(request, out var bodyError) is not { } body)
         {
-            return BodyError(request);
+            return bodyError!;
         }
 
-        if (Options.Strict && StrictShapes.Product(body) is { Count: > 0 } legacy)
+        if (Options.Strict)
         {
-            return EmulatorException.Validation([.. legacy]).ToResult();
+            if (LegacyShapes.FindInProduct(body) is { Count: > 0 } legacy)
+            {
+                return EmulatorErrors.Validation(legacy);
+            }
+        }
+        else
+        {
+            LegacyShapes.UpgradeProduct(body);
         }
 
-        if (body["externalId"] is not { } idNode || idNode.GetValueKind() != JsonValueKind.String || idNode.GetValue<string>().Length == 0)
+        if (body["externalId"] is not JsonValue idNode || idNode.GetValueKind() != JsonValueKind.String || ((string?)idNode)!.Length == 0)
         {
             return Error(400, "EXTERNAL_ID_REQUIRED", "POST /products needs an externalId.");
         }
 
-        var externalId = idNode.GetValue<string>();
-        if (externalId.StartsWith("_anon_", StringComparison.Ordinal))
+        var externalId = (string)idNode!;
+        if (externalId.StartsWith(AnonPrefix, StringComparison.Ordinal))
         {
             return Error(409, "RESERVED_EXTERNAL_ID", "The _anon_ prefix is reserved for server-generated IDs.");
         }
 
-        if (ImagesError(body, "", request) is { } imageError)
+        var problems = new List<(string Path, string Message)>();
+        CheckProductFields(body, "", problems);
+        if (problems.Count > 0)
+        {
+            return EmulatorErrors.Validation(problems);
+        }
+
+        if (request.Parts.Exists(p => p.FileName is not null && p.Length > ParsedRequest.MaxFileBytes))
+        {
+            return Error(413, "FILE_TOO_LARGE", "An image attachment exceeds 10 MB.");
+        }
+
+        if (ImagesError(body, request) is { } imageError)
         {
             return imageError;
         }
 
-        if (!state.Products.ContainsKey(externalId) && body["images"] is not JsonArray { Count: > 0 } && body["imageUrls"] is not JsonArray { Count: > 0 })
+        if (!state.Products.ContainsKey(externalId) && body["images"] is not JsonArray { Count: > 0 })
         {
             return Error(400, "PRODUCT_IMAGES_REQUIRED", "Creating a product needs at least one image.");
         }
 
-        if (!Options.Strict && body["imageUrls"] is JsonArray urls && !body.ContainsKey("images"))
-        {
-            body["images"] = new JsonArray(urls.Select(u => (JsonNode)new JsonObject { ["source"] = new JsonObject { ["url"] = u?.DeepClone() } }).ToArray());
-        }
-
-        return Results.Content(ProductJson(Upsert(externalId, body, oneShot: false)).ToJsonString(), "application/json; charset=utf-8");
+        return EmulatorJson.Ok(ProductResponse.From(Upsert(externalId, body, oneShot: false, time.GetUtcNow())));
     }
 
-    public IResult ListProducts() =>
-        Results.Content(new JsonObject
-        {
-            ["items"] = new JsonArray(state.Products.Values.Where(p => !p.OneShot).OrderBy(p => p.ExternalId, StringComparer.Ordinal).Select(p => (JsonNode)ProductJson(p)).ToArray()),
-            ["total"] = state.Products.Values.Count(p => !p.OneShot),
-        }.ToJsonString(), "application/json; charset=utf-8");
+    public IResult ListProducts()
+    {
+        var items = state.Products.Values.Where(p => !p.OneShot).OrderBy(p => p.ExternalId, StringComparer.Ordinal).Select(ProductResponse.From).ToArray();
+        return EmulatorJson.Ok(new ProductListResponse(items, items.Length));
+    }
 
     public IResult GetProduct(string externalId) =>
         state.Products.TryGetValue(externalId, out var product)
-            ? Results.Content(ProductJson(product).ToJsonString(), "application/json; charset=utf-8")
+            ? EmulatorJson.Ok(ProductResponse.From(product))
             : Error(404, "PRODUCT_NOT_FOUND", $"Product '{externalId}' not found.");
 
     public IResult ProductStats(string externalId)
@@ -283,22 +269,27 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
             return Error(404, "PRODUCT_NOT_FOUND", $"Product '{externalId}' not found.");
         }
 
-        var generations = state.Generations.Values.Where(g => g.ProductExternalId == externalId).ToList();
-        var done = Options.PendingFor + Options.ProcessingFor;
+        int pending = 0, processing = 0, completed = 0, failed = 0;
         var now = time.GetUtcNow();
-        int Count(Func<StoredGeneration, bool> predicate) => generations.Count(predicate);
-        return Results.Json(new
+        foreach (var generation in state.Generations.Values)
         {
-            externalId,
-            totals = new
+            if (generation.ProductExternalId != externalId)
             {
-                pending = Count(g => !Options.Instant && now - g.CreatedAt < Options.PendingFor),
-                processing = Count(g => !Options.Instant && now - g.CreatedAt >= Options.PendingFor && now - g.CreatedAt < done),
-                completed = Count(g => (Options.Instant || now - g.CreatedAt >= done) && g.FailureCode is null),
-                failed = Count(g => (Options.Instant || now - g.CreatedAt >= done) && g.FailureCode is not null),
-            },
-            averageGenerationSeconds = generations.Count == 0 ? 0 : done.TotalSeconds,
-        });
+                continue;
+            }
+
+            switch (StatusOf(generation, now))
+            {
+                case "PENDING": pending++; break;
+                case "PROCESSING": processing++; break;
+                case "COMPLETED": completed++; break;
+                default: failed++; break;
+            }
+        }
+
+        // Every emulated generation takes exactly the configured time, so the average is that time.
+        var average = completed == 0 || Options.Instant ? 0 : (Options.PendingFor + Options.ProcessingFor).TotalSeconds;
+        return EmulatorJson.Ok(new ProductStatsResponse(externalId, new StatusTotals(pending, processing, completed, failed), average));
     }
 
     public IResult DeleteProduct(string externalId) =>
@@ -310,90 +301,203 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
         return Results.NoContent();
     }
 
+    /// <summary>Answers like GCS: plain-text errors, 403 for a bad signature, 400 once expired, 404 when the object is gone.</summary>
     public IResult ResultImage(string file, string? date, string? expires, string? signature)
     {
         var generationId = file.EndsWith(".png", StringComparison.Ordinal) ? file[..^4] : file;
         return results.Check(generationId, date, expires, signature) switch
         {
+            null when !state.Generations.ContainsKey(generationId) => Results.Text("NoSuchKey: The specified key does not exist.", "text/plain", statusCode: 404),
             null => Results.Bytes(ResultImages.Png, "image/png"),
-            var status => Results.Content(status == 403 ? "SignatureDoesNotMatch" : "ExpiredToken: Request has expired", "text/plain", statusCode: status),
+            403 => Results.Text("SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided.", "text/plain", statusCode: 403),
+            var status => Results.Text("ExpiredToken: Invalid argument. Request has expired.", "text/plain", statusCode: status),
         };
     }
 
-    internal static IResult Error(int status, string code, string message) => EmulatorException.ToResult(status, code, message);
-
-    private static IResult Validation(params (string Path, string Message)[] details) => EmulatorException.Validation(details).ToResult();
-
-    private static ParsedRequest Parsed(HttpContext context) => context.Features.Get<ParsedRequest>()!;
-
-    private static JsonObject? ReadBody(ParsedRequest request)
+    private string StatusOf(StoredGeneration generation, DateTimeOffset now)
     {
-        if (request.Malformed is not null || request.Json is null)
+        var age = now - generation.CreatedAt;
+        return Options.Instant || age >= Options.PendingFor + Options.ProcessingFor
+            ? (generation.FailureCode is null ? "COMPLETED" : "FAILED")
+            : age >= Options.PendingFor ? "PROCESSING" : "PENDING";
+    }
+
+    private StoredProduct Upsert(string externalId, JsonObject fields, bool oneShot, DateTimeOffset now)
+    {
+        var title = fields.ContainsKey("title") ? (string?)fields["title"] : null;
+        var description = fields.ContainsKey("description") ? (string?)fields["description"] : null;
+        var images = fields["images"] is JsonArray array ? array.Select(ImageReference).ToArray() : null;
+        var validForDays = fields["validForDays"] is JsonValue days ? days.GetValue<int>() : (int?)null;
+
+        // POST /products merges over what is stored: a field left out keeps its value, an explicit null clears it.
+        return state.Products.AddOrUpdate(
+            externalId,
+            static (id, a) => new StoredProduct(id, a.title, a.description, a.images ?? [], a.oneShot ? 7 : a.validForDays, a.oneShot, a.now, a.now),
+            static (_, existing, a) => existing with
+            {
+                Title = a.fields.ContainsKey("title") ? a.title : existing.Title,
+                Description = a.fields.ContainsKey("description") ? a.description : existing.Description,
+                Images = a.images ?? existing.Images,
+                ValidForDays = a.fields.ContainsKey("validForDays") ? a.validForDays : existing.ValidForDays,
+                UpdatedAt = a.now,
+            },
+            (fields, title, description, images, validForDays, oneShot, now));
+    }
+
+    /// <summary>URL images echo their URL; multipart ones get an opaque internal reference, as the docs describe.</summary>
+    private static string ImageReference(JsonNode? image) =>
+        image is JsonObject { } entry && entry["source"] is JsonObject source
+            ? (string?)source["url"] ?? "gs://genlook-emulator/products/" + (string?)source["fileKey"]
+            : string.Empty;
+
+    private static ParsedRequest Parsed(HttpContext context) => context.Features.Get<ParsedRequest>() ?? ParsedRequest.Empty;
+
+    private static JsonObject? ReadBody(ParsedRequest request, out IResult? error)
+    {
+        error = null;
+        if (!request.IsJson && !request.IsMultipart)
         {
+            error = EmulatorErrors.Validation("", "Expected Content-Type application/json or multipart/form-data.");
+            return null;
+        }
+
+        if (request.Malformed is { } malformed)
+        {
+            error = EmulatorErrors.Validation("", malformed);
+            return null;
+        }
+
+        if (request.Json is null)
+        {
+            error = EmulatorErrors.Validation(request.IsMultipart ? "data" : "", request.IsMultipart ? "A multipart body needs a JSON 'data' field." : "Empty body.");
             return null;
         }
 
         try
         {
-            return JsonNode.Parse(request.Json) as JsonObject;
+            if (JsonNode.Parse(request.Json) is JsonObject body)
+            {
+                return body;
+            }
+
+            error = EmulatorErrors.Validation("", "Expected a JSON object.");
         }
         catch (JsonException)
         {
-            return null;
-        }
-    }
-
-    private static IResult BodyError(ParsedRequest request) =>
-        !request.IsJson && !request.IsMultipart ? Validation(("Content-Type", "Expected application/json or multipart/form-data."))
-        : request.Malformed is { } malformed ? Validation(("", malformed))
-        : request.IsMultipart && request.Json is null ? Validation(("data", "A multipart body needs a JSON 'data' field."))
-        : Validation(("", "Malformed JSON."));
-
-    private static IResult? OutputError(JsonNode? output)
-    {
-        if (output is null)
-        {
-            return null;
-        }
-
-        if (output is not JsonObject controls)
-        {
-            return Validation(("output", "Expected an object."));
-        }
-
-        if (controls["watermark"] is { } watermark && watermark.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
-        {
-            return Validation(("output.watermark", "Expected a boolean."));
-        }
-
-        if (controls["keepForDays"] is { } keep && (keep.GetValueKind() != JsonValueKind.Number || !RetentionDays.Contains(keep.GetValue<int>())))
-        {
-            return Validation(("output.keepForDays", "Expected one of 1, 3, 7."));
+            error = EmulatorErrors.Validation(request.IsMultipart ? "data" : "", "Malformed JSON.");
         }
 
         return null;
     }
 
-    private static IResult? ImagesError(JsonObject product, string prefix, ParsedRequest request)
+    private static void CheckProductFields(JsonObject product, string prefix, List<(string Path, string Message)> problems)
     {
-        if (product["images"] is null)
+        if (product["externalId"] is { } id && (id.GetValueKind() != JsonValueKind.String || ((string?)id)!.Length == 0))
+        {
+            problems.Add((prefix + "externalId", "Expected non-empty string."));
+        }
+
+        foreach (var text in new[] { "title", "description" })
+        {
+            if (product[text] is { } value && value.GetValueKind() != JsonValueKind.String)
+            {
+                problems.Add((prefix + text, "Expected string, received " + Kind(value)));
+            }
+        }
+
+        if (product["validForDays"] is { } days && (days is not JsonValue v || !v.TryGetValue<int>(out var n) || n < 1))
+        {
+            problems.Add((prefix + "validForDays", "Expected positive integer or null."));
+        }
+
+        if (product["images"] is { } images && images is not JsonArray)
+        {
+            problems.Add((prefix + "images", "Expected array, received " + Kind(images)));
+        }
+    }
+
+    private static void CheckOutput(JsonNode? output, List<(string Path, string Message)> problems)
+    {
+        if (output is null)
+        {
+            return;
+        }
+
+        if (output is not JsonObject controls)
+        {
+            problems.Add(("output", "Expected object, received " + Kind(output)));
+            return;
+        }
+
+        if (controls["watermark"] is { } watermark && watermark.GetValueKind() is not (JsonValueKind.True or JsonValueKind.False))
+        {
+            problems.Add(("output.watermark", "Expected boolean, received " + Kind(watermark)));
+        }
+
+        if (controls["keepForDays"] is { } keep && (keep is not JsonValue v || !v.TryGetValue<int>(out var days) || !IsKeepForDays(days)))
+        {
+            problems.Add(("output.keepForDays", "Expected one of 1, 3, 7."));
+        }
+    }
+
+    private IResult? PersonImageError(JsonNode? person, ParsedRequest request)
+    {
+        if (person is not JsonObject { } owner || owner["image"] is not JsonObject image || image["source"] is not JsonObject source)
+        {
+            return EmulatorErrors.Validation("person.image.source", "Required.");
+        }
+
+        var count = 0;
+        foreach (var (name, value) in source)
+        {
+            if (name is "id" or "url" or "fileKey")
+            {
+                count++;
+                if (value?.GetValueKind() != JsonValueKind.String)
+                {
+                    return EmulatorErrors.Validation("person.image.source." + name, "Expected string.");
+                }
+            }
+        }
+
+        if (count != 1)
+        {
+            return EmulatorErrors.Validation("person.image.source", "Exactly one of id, url, fileKey is required.");
+        }
+
+        if ((string?)source["id"] is { } id)
+        {
+            return state.Uploads.TryGetValue(id, out var upload) && upload.ExpiresAt > time.GetUtcNow()
+                ? null
+                : EmulatorErrors.Validation("person.image.source.id", "Unknown image id");
+        }
+
+        if ((string?)source["url"] is { } url)
+        {
+            return Reachable(url) ? null : Error(400, "CUSTOMER_IMAGE_FETCH_FAILED", "person.image.source.url could not be downloaded.");
+        }
+
+        var fileKey = (string?)source["fileKey"];
+        return request.HasFile(fileKey) ? null : Error(400, "MULTIPART_FILE_NOT_FOUND", $"fileKey '{fileKey}' does not appear in the multipart payload.");
+    }
+
+    private static IResult? ImagesError(JsonObject product, ParsedRequest request)
+    {
+        if (product["images"] is not JsonArray images)
         {
             return null;
         }
 
-        if (product["images"] is not JsonArray images)
-        {
-            return Validation((prefix + "images", "Expected an array."));
-        }
-
         foreach (var image in images)
         {
-            if (image?["source"] is not JsonObject source || source.Count(p => p.Key is "url" or "fileKey") != 1)
+            if (image is not JsonObject entry || entry["source"] is not JsonObject source ||
+                source.Count(p => p.Key is "url" or "fileKey" && p.Value?.GetValueKind() == JsonValueKind.String) != 1 ||
+                source.Count(p => p.Key is "url" or "fileKey") != 1)
             {
                 return Error(400, "INVALID_IMAGE_INPUT", "An images[] entry needs exactly one of source.url or source.fileKey.");
             }
 
-            if (source["fileKey"] is { } key && !HasFile(request, key.ToString()))
+            if ((string?)source["fileKey"] is { } key && !request.HasFile(key))
             {
                 return Error(400, "MULTIPART_FILE_NOT_FOUND", $"fileKey '{key}' does not appear in the multipart payload.");
             }
@@ -402,57 +506,29 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
         return null;
     }
 
-    private StoredProduct Upsert(string externalId, JsonObject fields, bool oneShot)
-    {
-        var now = time.GetUtcNow();
-        var product = state.Products.GetOrAdd(externalId, id => new StoredProduct { ExternalId = id, CreatedAt = now, OneShot = oneShot, ValidForDays = oneShot ? 7 : null });
-        lock (product)
-        {
-            product.Title = fields["title"]?.ToString() ?? product.Title;
-            product.Description = fields["description"]?.ToString() ?? product.Description;
-            if (fields["images"] is JsonArray images)
-            {
-                product.Images = images.Select(i => i?["source"]?["url"]?.ToString() ?? "multipart:" + i?["source"]?["fileKey"]).ToList();
-            }
-
-            if (fields.ContainsKey("validForDays"))
-            {
-                product.ValidForDays = fields["validForDays"] is JsonValue v && v.TryGetValue<int>(out var days) ? days : null;
-            }
-
-            product.UpdatedAt = now;
-        }
-
-        return product;
-    }
-
-    private static JsonObject ProductJson(StoredProduct product) => new()
-    {
-        ["externalId"] = product.ExternalId,
-        ["title"] = product.Title,
-        ["description"] = product.Description,
-        ["images"] = new JsonArray(product.Images.Select((url, i) => (JsonNode)new JsonObject { ["sourceUrl"] = url, ["order"] = i }).ToArray()),
-        ["validForDays"] = product.ValidForDays,
-        ["createdAt"] = product.CreatedAt.ToString("O", CultureInfo.InvariantCulture),
-        ["updatedAt"] = product.UpdatedAt.ToString("O", CultureInfo.InvariantCulture),
-    };
-
-    private static bool HasFile(ParsedRequest request, string? key) =>
-        key is not null && request.Parts.Any(p => p.FileName is not null && p.Name == key);
-
-    /// <summary>Offline, nothing is downloaded: hosts under <c>.invalid</c> or named <c>unreachable</c> fail, as a dead host would.</summary>
-    private static bool Reachable(string url) =>
-        Uri.TryCreate(url, UriKind.Absolute, out var uri) && !uri.Host.EndsWith(".invalid", StringComparison.OrdinalIgnoreCase) &&
+    /// <summary>Offline nothing is fetched: hosts under <c>.invalid</c> (RFC 2606) or named <c>unreachable</c> fail, as a dead host would.</summary>
+    private static bool Reachable(string? url) =>
+        Uri.TryCreate(url, UriKind.Absolute, out var uri) &&
+        !uri.Host.EndsWith(".invalid", StringComparison.OrdinalIgnoreCase) &&
         !uri.Host.Contains("unreachable", StringComparison.OrdinalIgnoreCase);
+
+    private static bool IsKeepForDays(int days) => days is 1 or 3 or 7;
+
+    private static string Kind(JsonNode node) => node.GetValueKind().ToString().ToLowerInvariant();
 
     private static string? ImageType(byte[] head) => head switch
     {
         [0xFF, 0xD8, 0xFF, ..] => "jpeg",
-        [0x89, 0x50, 0x4E, 0x47, ..] => "png",
+        [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A, ..] => "png",
         [(byte)'R', (byte)'I', (byte)'F', (byte)'F', _, _, _, _, (byte)'W', (byte)'E', (byte)'B', (byte)'P', ..] => "webp",
         [_, _, _, _, (byte)'f', (byte)'t', (byte)'y', (byte)'p', (byte)'h' or (byte)'m', (byte)'e' or (byte)'i', ..] => "heic",
         _ => null,
     };
 
-    private static string Hex(int bytes) => Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(bytes));
+    private static string Hex(int bytes)
+    {
+        Span<byte> random = stackalloc byte[bytes];
+        RandomNumberGenerator.Fill(random);
+        return Convert.ToHexStringLower(random);
+    }
 }

@@ -1,11 +1,11 @@
+using Microsoft.AspNetCore.Http.Metadata;
 using Microsoft.Extensions.DependencyInjection.Extensions;
-using Microsoft.Extensions.Options;
 
 namespace Genlook.Emulator;
 
 public static class EmulatorServiceCollectionExtensions
 {
-    /// <summary>The emulator's state, request log, faults and handlers.</summary>
+    /// <summary>The emulator's state, request log, faults and handlers, all singletons so tests reach them through the host.</summary>
     public static IServiceCollection AddGenlookEmulator(this IServiceCollection services, Action<EmulatorOptions>? configure = null)
     {
         var options = services.AddOptions<EmulatorOptions>();
@@ -29,7 +29,9 @@ public static class EmulatorEndpointRouteBuilderExtensions
     /// <summary>Genlook's <c>/tryon/v1</c> routes, plus the signed result images under <c>/_emulator/results</c>.</summary>
     public static IEndpointRouteBuilder MapGenlookEmulator(this IEndpointRouteBuilder endpoints)
     {
-        var api = endpoints.MapGroup("/tryon/v1").AddEndpointFilterFactory((_, next) => context => GenlookPipeline.InvokeAsync(context, next));
+        var api = endpoints.MapGroup("/tryon/v1")
+            .WithMetadata(EmulatorBodyLimit.Instance)
+            .AddEndpointFilterFactory((_, next) => invocation => EmulatorPipeline.InvokeAsync(invocation, next, requireKey: true));
         api.MapPost("/images/upload", (HttpContext c, EmulatorApi a) => a.Upload(c));
         api.MapPost("/try-on", (HttpContext c, EmulatorApi a) => a.TryOn(c));
         api.MapGet("/generations/{id}", (HttpContext c, string id, EmulatorApi a) => a.Generation(c, id));
@@ -39,67 +41,26 @@ public static class EmulatorEndpointRouteBuilderExtensions
         api.MapGet("/products/{externalId}/stats", (string externalId, EmulatorApi a) => a.ProductStats(externalId));
         api.MapDelete("/products/{externalId}", (string externalId, EmulatorApi a) => a.DeleteProduct(externalId));
         api.MapDelete("/customers/{customerId}", (string customerId, EmulatorApi a) => a.DeleteCustomer(customerId));
-        // Removed in v1 (the generations list, PATCH /products) and anything else: ROUTE_NOT_FOUND, like Genlook.
+
+        // Removed in v1 (GET /generations, PATCH /products/{id}) and anything unknown: ROUTE_NOT_FOUND, like Genlook.
+        // A method-less catch-all wins over 405 because routing only reports 405 when no candidate accepts the method.
         api.Map("/{**rest}", () => EmulatorApi.Error(404, "ROUTE_NOT_FOUND", "Route not found."));
 
+        // Signed like a GCS object URL: the signature is the credential, so no x-api-key (browsers open these directly).
         endpoints.MapGet("/_emulator/results/{file}", (string file, HttpContext c, EmulatorApi a) =>
-            a.ResultImage(file, c.Request.Query["X-Goog-Date"], c.Request.Query["X-Goog-Expires"], c.Request.Query["X-Goog-Signature"]));
+                a.ResultImage(file, c.Request.Query["X-Goog-Date"], c.Request.Query["X-Goog-Expires"], c.Request.Query["X-Goog-Signature"]))
+            .AddEndpointFilterFactory((_, next) => invocation => EmulatorPipeline.InvokeAsync(invocation, next, requireKey: false));
         return endpoints;
     }
 }
 
-/// <summary>What every <c>/tryon/v1</c> request goes through: read the body once, inject faults, check the key, record.</summary>
-internal static class GenlookPipeline
+/// <summary>
+/// Lifts Kestrel's 30 MB default for the emulator's routes only, so an oversized attachment is answered with Genlook's
+/// <c>413 FILE_TOO_LARGE</c> shape rather than a bare framework 413, also when hosted inside another app.
+/// </summary>
+internal sealed class EmulatorBodyLimit : IRequestSizeLimitMetadata
 {
-    public static async ValueTask<object?> InvokeAsync(EndpointFilterInvocationContext invocation, EndpointFilterDelegate next)
-    {
-        var context = invocation.HttpContext;
-        var services = context.RequestServices;
-        var options = services.GetRequiredService<IOptions<EmulatorOptions>>().Value;
-        var log = services.GetRequiredService<EmulatorRequestLog>();
-        var parsed = await ParsedRequest.ReadAsync(context.Request, hashFiles: !options.Instant, context.RequestAborted);
-        context.Features.Set(parsed);
+    public static readonly EmulatorBodyLimit Instance = new();
 
-        object? result = null;
-        var fault = services.GetRequiredService<EmulatorFaults>().Take(context.Request.Method, context.Request.Path.Value ?? "");
-        switch (fault?.Kind)
-        {
-            case FaultKind.Reset:
-                Record(context, log, parsed, 0);
-                context.Abort();
-                return Results.Empty;
-            case FaultKind.Delay:
-                await Task.Delay(fault.Duration, services.GetRequiredService<TimeProvider>(), context.RequestAborted);
-                break;
-            case FaultKind.Fail:
-                result = EmulatorApi.Error(fault.Status, fault.Code, "Injected failure.");
-                break;
-            case FaultKind.RateLimit:
-                context.Response.Headers.RetryAfter = ((long)Math.Ceiling(fault.Duration.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
-                result = EmulatorApi.Error(429, "RATE_LIMITED", "Per-account request budget exceeded. Back off and retry.");
-                break;
-            case FaultKind.RejectKey:
-                result = EmulatorApi.Error(401, "INVALID_API_KEY", "The key was rejected.");
-                break;
-        }
-
-        if (result is null)
-        {
-            var key = context.Request.Headers["x-api-key"].ToString();
-            result = key.Length == 0 ? EmulatorApi.Error(401, "MISSING_API_KEY", "x-api-key header is missing.")
-                : !options.ApiKeys.Contains(key) ? EmulatorApi.Error(401, "INVALID_API_KEY", "The key was rejected.")
-                : await next(invocation);
-        }
-
-        Record(context, log, parsed, result is IStatusCodeHttpResult { StatusCode: { } status } ? status : 200);
-        return result;
-    }
-
-    private static void Record(HttpContext context, EmulatorRequestLog log, ParsedRequest parsed, int status)
-    {
-        var request = context.Request;
-        var headers = request.Headers.ToDictionary(h => h.Key.ToLowerInvariant(), h => h.Value.ToString());
-        log.Add(new RecordedRequest(DateTimeOffset.UtcNow, request.Method, request.Path.Value ?? "", request.QueryString.Value ?? "",
-            headers, request.ContentType, parsed.Json, parsed.ToRecorded(), status));
-    }
+    public long? MaxRequestBodySize => 1L << 30;
 }

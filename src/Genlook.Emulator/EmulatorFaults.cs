@@ -1,6 +1,9 @@
 namespace Genlook.Emulator;
 
-/// <summary>Faults to inject, matched by method and path prefix, optionally a limited number of times.</summary>
+/// <summary>
+/// Faults to inject, checked before authentication. A rule matches a method (<c>null</c> = any) and a path prefix
+/// (<c>null</c> = any), optionally only <c>times</c> times; the first matching rule, in the order added, applies.
+/// </summary>
 public sealed class EmulatorFaults
 {
     private readonly List<FaultRule> _rules = [];
@@ -29,13 +32,15 @@ public sealed class EmulatorFaults
     }
 
     /// <summary>The first rule that matches, consuming one of its uses.</summary>
-    internal FaultRule? Take(string method, string path)
+    /// <param name="keyed">False for the signed result URLs: they carry no key, so a key rejection cannot apply.</param>
+    internal FaultRule? Take(string method, string path, bool keyed)
     {
         lock (_lock)
         {
             foreach (var rule in _rules)
             {
-                if ((rule.Method is null || rule.Method.Equals(method, StringComparison.OrdinalIgnoreCase)) &&
+                if ((keyed || rule.Kind != FaultKind.RejectKey) &&
+                    (rule.Method is null || rule.Method.Equals(method, StringComparison.OrdinalIgnoreCase)) &&
                     (rule.PathPrefix is null || path.StartsWith(rule.PathPrefix, StringComparison.Ordinal)))
                 {
                     if (rule.Remaining is { } remaining)
@@ -57,6 +62,11 @@ public sealed class EmulatorFaults
 
     private void Add(FaultRule rule)
     {
+        if (rule.Remaining is <= 0)
+        {
+            return;
+        }
+
         lock (_lock)
         {
             _rules.Add(rule);

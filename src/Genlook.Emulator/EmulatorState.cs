@@ -5,18 +5,18 @@ namespace Genlook.Emulator;
 /// <summary>What the emulated Genlook account holds: uploads, products, generations, erased customers.</summary>
 public sealed class EmulatorState
 {
-    internal ConcurrentDictionary<string, StoredUpload> Uploads { get; } = new(StringComparer.Ordinal);
-
-    internal ConcurrentDictionary<string, StoredProduct> Products { get; } = new(StringComparer.Ordinal);
-
-    internal ConcurrentDictionary<string, StoredGeneration> Generations { get; } = new(StringComparer.Ordinal);
-
     private readonly ConcurrentQueue<string> _deletedCustomers = new();
 
     public int GenerationCount => Generations.Count;
 
     /// <summary>Every id passed to <c>DELETE /customers/{id}</c>, in order, duplicates kept.</summary>
     public IReadOnlyCollection<string> DeletedCustomers => _deletedCustomers.ToArray();
+
+    internal ConcurrentDictionary<string, StoredUpload> Uploads { get; } = new(StringComparer.Ordinal);
+
+    internal ConcurrentDictionary<string, StoredProduct> Products { get; } = new(StringComparer.Ordinal);
+
+    internal ConcurrentDictionary<string, StoredGeneration> Generations { get; } = new(StringComparer.Ordinal);
 
     public bool ProductExists(string externalId) => Products.ContainsKey(externalId);
 
@@ -28,6 +28,10 @@ public sealed class EmulatorState
         _deletedCustomers.Clear();
     }
 
+    /// <summary>
+    /// Genlook deletes the customer's images and anonymizes their generation rows; an anonymized row can no longer be
+    /// read by id, so for the emulator's purposes it is simply gone.
+    /// </summary>
     internal void DeleteCustomer(string customerId)
     {
         _deletedCustomers.Enqueue(customerId);
@@ -51,23 +55,10 @@ public sealed class EmulatorState
 
 internal sealed record StoredUpload(string? ExternalUserId, DateTimeOffset ExpiresAt);
 
-internal sealed class StoredProduct
-{
-    public required string ExternalId { get; init; }
+/// <summary>Immutable, replaced as a whole on update, so concurrent upserts never expose a half-written product.</summary>
+internal sealed record StoredProduct(
+    string ExternalId, string? Title, string? Description, IReadOnlyList<string> Images, int? ValidForDays, bool OneShot,
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
 
-    public string? Title { get; set; }
-
-    public string? Description { get; set; }
-
-    public List<string> Images { get; set; } = [];
-
-    public int? ValidForDays { get; set; }
-
-    public bool OneShot { get; init; }
-
-    public DateTimeOffset CreatedAt { get; init; }
-
-    public DateTimeOffset UpdatedAt { get; set; }
-}
-
+/// <summary><see cref="FailureCode"/> set means the generation ends <c>FAILED</c> instead of <c>COMPLETED</c>.</summary>
 internal sealed record StoredGeneration(string ProductExternalId, string? ExternalUserId, DateTimeOffset CreatedAt, string? FailureCode);

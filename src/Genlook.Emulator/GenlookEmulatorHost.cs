@@ -12,24 +12,35 @@ public sealed class GenlookEmulatorHost : IAsyncDisposable
     {
         _app = app;
         BaseAddress = baseAddress;
+        Requests = app.Services.GetRequiredService<EmulatorRequestLog>();
+        Faults = app.Services.GetRequiredService<EmulatorFaults>();
+        State = app.Services.GetRequiredService<EmulatorState>();
     }
 
-    /// <summary>The bound address, e.g. <c>http://127.0.0.1:41234</c>.</summary>
+    /// <summary>The bound address, e.g. <c>http://127.0.0.1:41234</c> (the real port when started on port 0).</summary>
     public Uri BaseAddress { get; }
 
-    public EmulatorRequestLog Requests => _app.Services.GetRequiredService<EmulatorRequestLog>();
+    /// <summary>Every request the emulator received, with the status it answered.</summary>
+    public EmulatorRequestLog Requests { get; }
 
-    public EmulatorFaults Faults => _app.Services.GetRequiredService<EmulatorFaults>();
+    /// <summary>Faults to inject into the next matching requests.</summary>
+    public EmulatorFaults Faults { get; }
 
-    public EmulatorState State => _app.Services.GetRequiredService<EmulatorState>();
+    /// <summary>Products, uploads and generations, for assertions and seeding.</summary>
+    public EmulatorState State { get; }
 
     /// <summary>Starts listening on <paramref name="url"/> (port 0 picks a free port) and returns once it accepts requests.</summary>
     public static async Task<GenlookEmulatorHost> StartAsync(EmulatorOptions options, string url = "http://127.0.0.1:0", TimeProvider? time = null, CancellationToken ct = default)
     {
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Emulator" });
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { EnvironmentName = "Emulator", ContentRootPath = AppContext.BaseDirectory });
+
+        // The hosting process's appsettings and environment (a gateway's Kestrel endpoints, ASPNETCORE_URLS, ...) belong
+        // to that process; the emulator is configured only by the options passed in.
+        builder.Configuration.Sources.Clear();
+        builder.Configuration.AddInMemoryCollection();
         builder.Logging.ClearProviders();
         builder.WebHost.UseUrls(url);
-        builder.WebHost.ConfigureKestrel(kestrel => kestrel.Limits.MaxRequestBodySize = 256L * 1024 * 1024);
         if (time is not null)
         {
             builder.Services.AddSingleton(time);
@@ -48,9 +59,18 @@ public sealed class GenlookEmulatorHost : IAsyncDisposable
 
         var app = builder.Build();
         app.MapGenlookEmulator();
-        await app.StartAsync(ct);
+        try
+        {
+            await app.StartAsync(ct);
+        }
+        catch
+        {
+            await app.DisposeAsync();
+            throw;
+        }
+
         var address = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.First();
-        return new GenlookEmulatorHost(app, new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal)));
+        return new GenlookEmulatorHost(app, new Uri(address));
     }
 
     public async ValueTask DisposeAsync()

@@ -5,10 +5,17 @@ using Microsoft.Net.Http.Headers;
 
 namespace Genlook.Emulator;
 
-/// <summary>A request body read once: the JSON (or multipart <c>data</c>), the parts, for both the handlers and the log.</summary>
+/// <summary>
+/// A request body read once, for both the handlers and the request log: the JSON (or the multipart <c>data</c> field)
+/// and every part. Files are streamed through a hash and never kept, so a 10 MB upload costs one 64 KB buffer.
+/// </summary>
 internal sealed class ParsedRequest
 {
     public const long MaxFileBytes = 10L * 1024 * 1024;
+
+    private const int HeadBytes = 16;
+
+    public static readonly ParsedRequest Empty = new();
 
     public string? Json { get; private set; }
 
@@ -21,17 +28,20 @@ internal sealed class ParsedRequest
     /// <summary>Set when the body could not be read as what its Content-Type says.</summary>
     public string? Malformed { get; private set; }
 
+    /// <summary>The server refused to read the whole body (over the endpoint's request size limit).</summary>
+    public bool TooLarge { get; private set; }
+
     public static async Task<ParsedRequest> ReadAsync(HttpRequest request, bool hashFiles, CancellationToken cancellationToken)
     {
-        var parsed = new ParsedRequest();
         if (!MediaTypeHeaderValue.TryParse(request.ContentType, out var mediaType))
         {
-            return parsed;
+            return Empty;
         }
 
+        var parsed = new ParsedRequest();
         try
         {
-            if (mediaType.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+            if (IsJsonMediaType(mediaType.MediaType.Value))
             {
                 parsed.IsJson = true;
                 using var reader = new StreamReader(request.Body, Encoding.UTF8);
@@ -40,56 +50,12 @@ internal sealed class ParsedRequest
             else if (mediaType.MediaType.Equals("multipart/form-data", StringComparison.OrdinalIgnoreCase))
             {
                 parsed.IsMultipart = true;
-                var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
-                if (string.IsNullOrEmpty(boundary))
-                {
-                    parsed.Malformed = "multipart/form-data without a boundary.";
-                    return parsed;
-                }
-
-                var reader = new MultipartReader(boundary, request.Body);
-                var buffer = new byte[64 * 1024];
-                while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
-                {
-                    if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
-                    {
-                        parsed.Malformed = "A part has no Content-Disposition.";
-                        return parsed;
-                    }
-
-                    var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? string.Empty;
-                    if (disposition.IsFileDisposition())
-                    {
-                        using var hash = hashFiles ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-                        var head = new byte[16];
-                        long length = 0;
-                        int read;
-                        while ((read = await section.Body.ReadAsync(buffer, cancellationToken)) > 0)
-                        {
-                            if (length < head.Length)
-                            {
-                                Array.Copy(buffer, 0, head, (int)length, (int)Math.Min(read, head.Length - length));
-                            }
-
-                            hash?.AppendData(buffer, 0, read);
-                            length += read;
-                        }
-
-                        var fileName = HeaderUtilities.RemoveQuotes(disposition.FileName).Value ?? HeaderUtilities.RemoveQuotes(disposition.FileNameStar).Value;
-                        parsed.Parts.Add(new ParsedPart(name, fileName, section.ContentType, length, hash is null ? "" : Convert.ToHexString(hash.GetHashAndReset()), null, head[..(int)Math.Min(length, head.Length)]));
-                    }
-                    else
-                    {
-                        using var text = new StreamReader(section.Body, Encoding.UTF8);
-                        var value = await text.ReadToEndAsync(cancellationToken);
-                        parsed.Parts.Add(new ParsedPart(name, null, section.ContentType, Encoding.UTF8.GetByteCount(value), "", value, []));
-                        if (name == "data")
-                        {
-                            parsed.Json = value;
-                        }
-                    }
-                }
+                await parsed.ReadMultipartAsync(request, mediaType, hashFiles, cancellationToken);
             }
+        }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            parsed.TooLarge = true;
         }
         catch (Exception ex) when (ex is IOException or InvalidDataException or BadHttpRequestException)
         {
@@ -101,7 +67,84 @@ internal sealed class ParsedRequest
 
     public string? Field(string name) => Parts.FirstOrDefault(p => p.FileName is null && p.Name == name)?.Value;
 
-    public RecordedPart[] ToRecorded() => Parts.Select(p => new RecordedPart(p.Name, p.FileName, p.ContentType, p.Length, p.Sha256Hex, p.Value)).ToArray();
+    public bool HasFile(string? name) => name is not null && Parts.Exists(p => p.FileName is not null && p.Name == name);
+
+    public RecordedPart[] ToRecorded()
+    {
+        if (Parts.Count == 0)
+        {
+            return [];
+        }
+
+        var recorded = new RecordedPart[Parts.Count];
+        for (var i = 0; i < recorded.Length; i++)
+        {
+            var p = Parts[i];
+            recorded[i] = new RecordedPart(p.Name, p.FileName, p.ContentType, p.Length, p.Sha256Hex, p.Value);
+        }
+
+        return recorded;
+    }
+
+    private static bool IsJsonMediaType(string? mediaType) =>
+        mediaType is not null && (mediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase) ||
+                                  mediaType.EndsWith("+json", StringComparison.OrdinalIgnoreCase));
+
+    private async Task ReadMultipartAsync(HttpRequest request, MediaTypeHeaderValue mediaType, bool hashFiles, CancellationToken cancellationToken)
+    {
+        var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
+        if (string.IsNullOrEmpty(boundary))
+        {
+            Malformed = "multipart/form-data without a boundary.";
+            return;
+        }
+
+        var reader = new MultipartReader(boundary, request.Body);
+        byte[]? buffer = null;
+        while (await reader.ReadNextSectionAsync(cancellationToken) is { } section)
+        {
+            if (!ContentDispositionHeaderValue.TryParse(section.ContentDisposition, out var disposition))
+            {
+                Malformed = "A part has no Content-Disposition.";
+                return;
+            }
+
+            var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value ?? string.Empty;
+            if (disposition.IsFileDisposition())
+            {
+                buffer ??= new byte[64 * 1024];
+                using var hash = hashFiles ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
+                var head = new byte[HeadBytes];
+                long length = 0;
+                int read;
+                while ((read = await section.Body.ReadAsync(buffer, cancellationToken)) > 0)
+                {
+                    if (length < HeadBytes)
+                    {
+                        Array.Copy(buffer, 0, head, (int)length, (int)Math.Min(read, HeadBytes - length));
+                    }
+
+                    hash?.AppendData(buffer, 0, read);
+                    length += read;
+                }
+
+                var fileName = HeaderUtilities.RemoveQuotes(disposition.FileNameStar).Value ?? HeaderUtilities.RemoveQuotes(disposition.FileName).Value;
+                Parts.Add(new ParsedPart(name, fileName ?? string.Empty, section.ContentType, length,
+                    hash is null ? string.Empty : Convert.ToHexStringLower(hash.GetHashAndReset()), null, head[..(int)Math.Min(length, HeadBytes)]));
+            }
+            else
+            {
+                using var text = new StreamReader(section.Body, Encoding.UTF8);
+                var value = await text.ReadToEndAsync(cancellationToken);
+                Parts.Add(new ParsedPart(name, null, section.ContentType, Encoding.UTF8.GetByteCount(value), string.Empty, value, []));
+                if (name == "data")
+                {
+                    Json = value;
+                }
+            }
+        }
+    }
 }
 
+/// <summary>One multipart part. <see cref="FileName"/> is non-null for files; <see cref="Head"/> keeps the magic bytes.</summary>
 internal sealed record ParsedPart(string Name, string? FileName, string? ContentType, long Length, string Sha256Hex, string? Value, byte[] Head);

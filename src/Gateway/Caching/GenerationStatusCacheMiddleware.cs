@@ -118,5 +118,5 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
     }
 
     private string Ttl(CachedStatus entry) =>
-        Math.Max(0, (long)(entry.ExpiresAt - time.GetUtcNow()).TotalSeconds).ToString(CultureInfo.InvariantCulture);
+        Math.Max(0, (long)Math.Ceiling((entry.ExpiresAt - time.GetUtcNow()).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 }
