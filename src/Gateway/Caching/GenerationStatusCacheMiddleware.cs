@@ -74,6 +74,7 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
     private async Task<CachedStatus?> ForwardAndStoreAsync(HttpContext context, IGatewayUserFeature user, string id)
     {
         telemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("cache.result", "miss"));
+        GatewayTelemetry.Decision("gateway.cache", "miss");
         var response = context.Response;
         var original = response.Body;
         using var capture = new MemoryStream();
@@ -109,6 +110,7 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
     private Task WriteHitAsync(HttpContext context, CachedStatus entry)
     {
         telemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("cache.result", "hit"));
+        GatewayTelemetry.Decision("gateway.cache", "hit");
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";

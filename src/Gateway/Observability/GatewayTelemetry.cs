@@ -16,6 +16,8 @@ public sealed class GatewayTelemetry : IDisposable
     public GatewayTelemetry(IMeterFactory meterFactory)
     {
         Meter = meterFactory.Create(Name);
+        UpstreamDuration = Meter.CreateHistogram<double>("gateway.upstream.duration", "s", "Time Genlook took to answer a forwarded request, by route.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30] });
         UpstreamErrors = Meter.CreateCounter<long>("gateway.upstream.errors", "{error}", "Upstream failures by mapped gateway error code.");
         OwnershipDenials = Meter.CreateCounter<long>("gateway.ownership.denials", "{request}", "Requests refused because the caller does not own the generation or image.");
         RateLimitDecisions = Meter.CreateCounter<long>("gateway.ratelimit.decisions", "{request}", "Rate-limit verdicts by policy, outcome and source (shared Redis, or the per-instance fallback).");
@@ -27,6 +29,25 @@ public sealed class GatewayTelemetry : IDisposable
     }
 
     public Meter Meter { get; }
+
+    /// <summary>Records a decision of the gateway on the request's span (<c>gateway.*</c> attributes, low cardinality).</summary>
+    public static void Decision(string name, string value) => Activity.Current?.SetTag(name, value);
+
+    /// <summary>A client span around one store (Redis) call, following the database semantic conventions.</summary>
+    public static Activity? StartStoreCall(string operation)
+    {
+        var activity = ActivitySource.StartActivity("redis " + operation, ActivityKind.Client);
+        if (activity is not null)
+        {
+            activity.SetTag("db.system.name", "redis");
+            activity.SetTag("db.operation.name", operation);
+        }
+
+        return activity;
+    }
+
+    /// <summary><c>gateway.upstream.duration</c> (s), tagged <c>route</c> and <c>http.response.status_code</c>.</summary>
+    public Histogram<double> UpstreamDuration { get; }
 
     /// <summary><c>gateway.upstream.errors</c>, tagged <c>error.code</c> and <c>route</c>.</summary>
     public Counter<long> UpstreamErrors { get; }

@@ -21,6 +21,13 @@ public static class ObservabilityExtensions
             logging.IncludeScopes = false;
         });
 
+        // These categories write request URLs at Information (a GDPR subject, a pseudonym in /customers/{id}):
+        // never exported, whatever the console's log levels say.
+        foreach (var category in UrlLoggingCategories)
+        {
+            builder.Logging.AddFilter<OpenTelemetry.Logs.OpenTelemetryLoggerProvider>(category, LogLevel.Warning);
+        }
+
         var otel = builder.Services.AddOpenTelemetry()
             .ConfigureResource(resource => resource.AddService(serviceName: "genlook-gateway", serviceVersion: typeof(GatewayTelemetry).Assembly.GetName().Version?.ToString()))
             .WithTracing(tracing => tracing
@@ -30,8 +37,12 @@ public static class ObservabilityExtensions
                 {
                     // Probes are noise in traces.
                     options.Filter = context => !context.Request.Path.StartsWithSegments("/healthz") && !context.Request.Path.StartsWithSegments("/readyz");
+                    options.EnrichWithHttpRequest = (activity, request) => RedactPath(activity, "url.path", request.Path.Value);
                 })
-                .AddHttpClientInstrumentation())
+                .AddHttpClientInstrumentation(options =>
+                {
+                    options.EnrichWithHttpRequestMessage = (activity, request) => RedactPath(activity, "url.full", request.RequestUri?.ToString());
+                }))
             .WithMetrics(metrics => metrics
                 .AddMeter(GatewayTelemetry.Name)
                 .AddAspNetCoreInstrumentation()
@@ -44,5 +55,33 @@ public static class ObservabilityExtensions
         }
 
         return builder;
+    }
+
+    private static readonly string[] UrlLoggingCategories =
+        ["Microsoft.AspNetCore.Hosting.Diagnostics", "Microsoft.AspNetCore.Routing", "Yarp", "System.Net.Http.HttpClient"];
+
+    /// <summary>
+    /// Two paths carry personal data: <c>/gdpr/users/{subject}</c> (the raw subject) and Genlook's
+    /// <c>/customers/{id}</c> (a pseudonym). Their span attributes keep the template, never the value.
+    /// </summary>
+    internal static void RedactPath(System.Diagnostics.Activity activity, string attribute, string? value)
+    {
+        if (value is null)
+        {
+            return;
+        }
+
+        var gdpr = value.IndexOf("/gdpr/users/", StringComparison.Ordinal);
+        if (gdpr >= 0)
+        {
+            activity.SetTag(attribute, value[..gdpr] + "/gdpr/users/{subject}");
+            return;
+        }
+
+        var customers = value.IndexOf("/tryon/v1/customers/", StringComparison.Ordinal);
+        if (customers >= 0)
+        {
+            activity.SetTag(attribute, value[..customers] + "/tryon/v1/customers/{customerId}");
+        }
     }
 }

@@ -59,6 +59,7 @@ public static class ProxyExtensions
             pipeline.UseSessionAffinity();
             pipeline.UseLoadBalancing();
             pipeline.UsePassiveHealthChecks();
+            pipeline.UseMiddleware<UpstreamTimingMiddleware>();
         });
 
         // Unknown paths, and known paths with another method: never forwarded, never 405 (which would reveal the allowlist).

@@ -7,7 +7,7 @@ namespace Genlook.Gateway.Proxy;
 /// YARP answers a failed forward with a bare 502/504 and no body; apps get the contract shape instead (CONTRACT §4).
 /// Runs first in the proxy pipeline so it sees the forwarder's verdict.
 /// </summary>
-internal sealed class UpstreamErrorMiddleware(RequestDelegate next, ILogger<UpstreamErrorMiddleware> logger)
+internal sealed class UpstreamErrorMiddleware(RequestDelegate next, Observability.GatewayTelemetry telemetry, ILogger<UpstreamErrorMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -33,6 +33,8 @@ internal sealed class UpstreamErrorMiddleware(RequestDelegate next, ILogger<Upst
             _ => GatewayErrors.UpstreamUnavailable(),
         };
 
+        telemetry.UpstreamErrors.Add(1, new("error.code", mapped.Code), new("route", context.GetGatewayRoute()?.Id));
+        Observability.GatewayTelemetry.Decision("gateway.upstream.error", mapped.Code);
         if (context.Response.HasStarted)
         {
             return; // YARP has already cut the response; a half-written body cannot be shaped

@@ -8,7 +8,7 @@ namespace Genlook.Gateway.Proxy;
 /// The headers rule of CONTRACT §2: the app's credentials never reach Genlook, the account's key always does.
 /// Also maps Genlook rejecting that key (an operator problem) to <c>502 UPSTREAM_AUTH_FAILED</c>.
 /// </summary>
-internal sealed class UpstreamHeadersTransformProvider(IOptions<GenlookOptions> options, ILogger<UpstreamHeadersTransformProvider> logger) : ITransformProvider
+internal sealed class UpstreamHeadersTransformProvider(IOptions<GenlookOptions> options, Observability.GatewayTelemetry telemetry, ILogger<UpstreamHeadersTransformProvider> logger) : ITransformProvider
 {
     internal const string ApiKeyHeader = "x-api-key";
 
@@ -56,6 +56,7 @@ internal sealed class UpstreamHeadersTransformProvider(IOptions<GenlookOptions> 
 
         var account = context.HttpContext.GetReverseProxyFeature().Cluster.Config.Metadata?[GenlookProxyConfigProvider.AccountMetadataKey] ?? "?";
         ProxyLog.UpstreamKeyRejected(logger, account);
+        telemetry.UpstreamErrors.Add(1, new("error.code", "UPSTREAM_AUTH_FAILED"), new("route", context.HttpContext.GetGatewayRoute()?.Id));
         context.SuppressResponseBody = true;
         context.HttpContext.Response.Headers.Clear();
         await Errors.GatewayErrorResponse.WriteAsync(context.HttpContext, Errors.GatewayErrors.UpstreamAuthFailed());

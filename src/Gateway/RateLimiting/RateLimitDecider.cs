@@ -40,6 +40,8 @@ internal sealed class RateLimitDecider(
             new("outcome", decision.Allowed ? "allowed" : "rejected"),
             new("source", decision.FromFallback ? "fallback" : "shared"));
 
+        GatewayTelemetry.Decision("gateway.ratelimit." + policy, decision.Allowed ? (decision.FromFallback ? "allowed-fallback" : "allowed") : "rejected");
+
         // The limiter API carries no HttpContext; the request that is asking is the current one.
         if (accessor.HttpContext is { } context)
         {

@@ -92,7 +92,12 @@ internal sealed class RedisRateLimitStore(IConnectionMultiplexer redis) : IRateL
             keys[^1] = request.HoldKey;
         }
 
-        var result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AcquireScript, keys, args))!;
+        RedisResult[] result;
+        using (Observability.GatewayTelemetry.StartStoreCall("EVALSHA rate-limit"))
+        {
+            result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AcquireScript, keys, args))!;
+        }
+
         var states = new RateLimitState[rules.Count];
         for (var i = 0; i < rules.Count; i++)
         {

@@ -7,8 +7,17 @@ namespace Genlook.Gateway.Storage;
 /// The shared store on StackExchange.Redis: one multiplexer for the process. When the connection is known to be down,
 /// calls fail at once instead of queueing until a timeout, so a dead Redis costs microseconds, not seconds.
 /// </summary>
-internal sealed class RedisGatewayStore(IConnectionMultiplexer redis) : IGatewayStore
+internal sealed class RedisGatewayStore : IGatewayStore
 {
+    private readonly IConnectionMultiplexer redis;
+
+    public RedisGatewayStore(IConnectionMultiplexer redis, Observability.GatewayTelemetry telemetry)
+    {
+        this.redis = redis;
+        telemetry.Meter.CreateObservableGauge("gateway.redis.available", () => redis.IsConnected ? 1 : 0, "{bool}",
+            "1 while the gateway's Redis connection is up, 0 while it is down.");
+    }
+
     // Sets the value and adds its key to the user's index; the index never expires before its newest member.
     private static readonly LuaScript SetIndexedScript = LuaScript.Prepare(
         """
@@ -22,19 +31,19 @@ internal sealed class RedisGatewayStore(IConnectionMultiplexer redis) : IGateway
     public bool IsShared => true;
 
     public Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default) =>
-        Run(async db => (byte[]?)await db.StringGetAsync(key));
+        Run("GET", async db => (byte[]?)await db.StringGetAsync(key));
 
     public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) =>
-        Run(db => db.KeyExistsAsync(key));
+        Run("EXISTS", db => db.KeyExistsAsync(key));
 
     public Task SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
-        Run(db => db.StringSetAsync(key, value, timeToLive));
+        Run("SET", db => db.StringSetAsync(key, value, timeToLive));
 
     public Task<bool> SetIfAbsentAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
-        Run(db => db.StringSetAsync(key, value, timeToLive, When.NotExists));
+        Run("SET NX", db => db.StringSetAsync(key, value, timeToLive, When.NotExists));
 
     public Task SetIndexedAsync(string indexKey, string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
-        Run(db => db.ScriptEvaluateAsync(SetIndexedScript, new
+        Run("EVALSHA set-indexed", db => db.ScriptEvaluateAsync(SetIndexedScript, new
         {
             key = (RedisKey)key,
             index = (RedisKey)indexKey,
@@ -43,20 +52,21 @@ internal sealed class RedisGatewayStore(IConnectionMultiplexer redis) : IGateway
         }));
 
     public Task<IReadOnlyList<string>> GetIndexAsync(string indexKey, CancellationToken cancellationToken = default) =>
-        Run<IReadOnlyList<string>>(async db => (await db.SetMembersAsync(indexKey)).Select(v => v.ToString()).ToArray());
+        Run<IReadOnlyList<string>>("SMEMBERS", async db => (await db.SetMembersAsync(indexKey)).Select(v => v.ToString()).ToArray());
 
     public Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) =>
-        keys.Count == 0 ? Task.FromResult(0L) : Run(db => db.KeyDeleteAsync(keys.Select(k => (RedisKey)k).ToArray()));
+        keys.Count == 0 ? Task.FromResult(0L) : Run("DEL", db => db.KeyDeleteAsync(keys.Select(k => (RedisKey)k).ToArray()));
 
-    public Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default) => Run(db => db.PingAsync());
+    public Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default) => Run("PING", db => db.PingAsync());
 
-    private async Task<T> Run<T>(Func<IDatabase, Task<T>> operation)
+    private async Task<T> Run<T>(string name, Func<IDatabase, Task<T>> operation)
     {
         if (!redis.IsConnected)
         {
             throw new StoreUnavailableException("Redis is not connected.");
         }
 
+        using var activity = Observability.GatewayTelemetry.StartStoreCall(name);
         try
         {
             return await operation(redis.GetDatabase());
@@ -67,7 +77,7 @@ internal sealed class RedisGatewayStore(IConnectionMultiplexer redis) : IGateway
         }
     }
 
-    private Task Run(Func<IDatabase, Task> operation) => Run(async db =>
+    private Task Run(string name, Func<IDatabase, Task> operation) => Run(name, async db =>
     {
         await operation(db);
         return true;
