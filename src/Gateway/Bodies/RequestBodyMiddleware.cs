@@ -250,7 +250,15 @@ internal sealed class RequestBodyMiddleware(
             return null;
         }
 
-        using var memory = new MemoryStream(context.Request.ContentLength is { } length ? (int)length : 1024);
+        if (context.Request.ContentLength is { } length)
+        {
+            // The usual case: one exact allocation, filled in place.
+            var body = new byte[length];
+            var filled = await context.Request.Body.ReadAtLeastAsync(body, body.Length, throwOnEndOfStream: false, context.RequestAborted);
+            return filled == body.Length ? body : body[..filled];
+        }
+
+        using var memory = new MemoryStream(1024);
         var buffer = new byte[16 * 1024];
         int read;
         while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
