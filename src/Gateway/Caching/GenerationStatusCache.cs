@@ -21,7 +21,38 @@ internal sealed class GenerationStatusCache(IGatewayStore store, IMemoryCache me
 {
     private readonly CachingOptions _options = options.Value;
 
+    private static readonly byte[] LockValue = "1"u8.ToArray();
+
     public static string Key(IGatewayUserFeature user, string generationId) => StoreKeys.UserKey(user.Pseudonym, user.Account, "status", generationId);
+
+    private static string FetchLockKey(IGatewayUserFeature user, string generationId) => Key(user, generationId) + ":fetching";
+
+    /// <summary>
+    /// Cross-instance stampede protection: the first instance to miss takes a short lock in the store and fetches;
+    /// the others wait (bounded) for its entry instead of calling Genlook too. <c>true</c> when this caller should fetch.
+    /// </summary>
+    public async Task<(bool Fetch, CachedStatus? Entry)> ClaimFetchAsync(IGatewayUserFeature user, string generationId, TimeSpan maxWait, CancellationToken cancellationToken)
+    {
+        if (await store.SetIfAbsentAsync(FetchLockKey(user, generationId), LockValue, maxWait, cancellationToken))
+        {
+            return (true, null);
+        }
+
+        var deadline = time.GetUtcNow() + maxWait;
+        while (time.GetUtcNow() < deadline)
+        {
+            await Task.Delay(TimeSpan.FromMilliseconds(25), time, cancellationToken);
+            if (await TryGetAsync(user, generationId, cancellationToken) is { } entry)
+            {
+                return (false, entry);
+            }
+        }
+
+        return (true, null); // the other instance is stuck: ask for ourselves
+    }
+
+    public Task ReleaseFetchAsync(IGatewayUserFeature user, string generationId) =>
+        store.DeleteAsync([FetchLockKey(user, generationId)], CancellationToken.None);
 
     public async Task<CachedStatus?> TryGetAsync(IGatewayUserFeature user, string generationId, CancellationToken cancellationToken)
     {

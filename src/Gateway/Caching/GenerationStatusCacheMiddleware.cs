@@ -58,7 +58,22 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
 
         try
         {
-            flight.TrySetResult(await ForwardAndStoreAsync(context, user, id));
+            var (fetch, fromOtherInstance) = await cache.ClaimFetchAsync(user, id, FlightWait / 5, context.RequestAborted);
+            if (!fetch)
+            {
+                flight.TrySetResult(fromOtherInstance);
+                await WriteHitAsync(context, fromOtherInstance!);
+                return;
+            }
+
+            try
+            {
+                flight.TrySetResult(await ForwardAndStoreAsync(context, user, id));
+            }
+            finally
+            {
+                await cache.ReleaseFetchAsync(user, id);
+            }
         }
         catch (Exception ex)
         {

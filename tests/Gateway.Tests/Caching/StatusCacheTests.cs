@@ -86,6 +86,21 @@ public sealed class StatusCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PendingGeneration_ConcurrentPollsOnTwoInstances_MakeOneUpstreamCall()
+    {
+        var alice = new AppSession(_first.ClientFor("erin"));
+        var aliceOnSecond = new AppSession(_second.ClientFor("erin"));
+        var id = await alice.TryOnGenerationIdAsync(await alice.UploadImageIdAsync());
+        _first.Emulator.Requests.Clear();
+        _first.Emulator.Faults.Delay(TimeSpan.FromMilliseconds(500), "/tryon/v1/generations/", "GET");
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 20).Select(i => (i % 2 == 0 ? alice : aliceOnSecond).GenerationAsync(id)));
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        Assert.Single(_first.Emulator.Requests.Matching("GET", "/tryon/v1/generations/"));
+    }
+
+    [Fact]
     public async Task PendingStatus_IsCachedForPendingTtlOnly()
     {
         _first.Emulator.Faults.Clear();
