@@ -1,0 +1,18 @@
+using BenchmarkDotNet.Running;
+using Genlook.Gateway.Benchmarks.LoadSupport;
+
+// dotnet run -c Release --project tests/Gateway.Benchmarks -- [BenchmarkDotNet arguments]   micro-benchmarks
+// ... -- tokens --count N --out FILE                                                           load harness: JWTs
+// ... -- upstream --urls http://127.0.0.1:PORT                                                load harness: fast Genlook
+return args switch
+{
+    ["tokens", ..] => LoadTokens.Write(args),
+    ["upstream", ..] => await FastUpstream.RunAsync(args),
+    _ => RunBenchmarks(args),
+};
+
+static int RunBenchmarks(string[] args)
+{
+    BenchmarkSwitcher.FromAssembly(typeof(LoadTokens).Assembly).Run(args);
+    return 0;
+}

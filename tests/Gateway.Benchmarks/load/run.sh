@@ -1,0 +1,209 @@
+#!/usr/bin/env bash
+# Load harness: the gateway (full pipeline, real Redis) against plain YARP, same upstream, same run.
+#
+#   tests/Gateway.Benchmarks/load/run.sh            full run: 3 rounds, 15 s cells (about 15 minutes)
+#   tests/Gateway.Benchmarks/load/run.sh --quick    1 round, 5 s cells (under 3 minutes)
+#
+# Everything listens on 127.0.0.1 only; every process started here is stopped by PID on exit; every wait is bounded.
+# Writes a markdown report to tests/Gateway.Benchmarks/load/results/<timestamp>.md and prints, last, one line:
+#   read 0.84x, status 1.41x, tryon 0.73x, legacy 0.70x, cpu/req 1.32x, upload peak RSS 210 MB
+set -euo pipefail
+
+QUICK=0
+[[ "${1:-}" == "--quick" ]] && QUICK=1
+if (( QUICK )); then ROUNDS=1; DURATION=5; WARMUP=1; else ROUNDS=3; DURATION=15; WARMUP=3; fi
+CONNECTIONS=(16 64)
+SCENARIOS=(read status tryon legacy)
+
+HERE=$(cd "$(dirname "$0")" && pwd)
+ROOT=$(cd "$HERE/../../.." && pwd)
+cd "$ROOT"
+
+need() {
+  if ! command -v "$1" >/dev/null 2>&1; then
+    if [[ $(id -u) == 0 ]] && command -v apt-get >/dev/null 2>&1; then
+      echo "installing $2 with apt-get"; (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null)
+    else
+      echo "error: '$1' is required: sudo apt-get install $2" >&2; exit 1
+    fi
+  fi
+}
+need wrk wrk; need redis-server redis-server; need curl curl
+
+export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
+echo "== build (Release, once)"
+dotnet build Gateway.sln -c Release -nologo -v quiet -clp:ErrorsOnly >/dev/null
+
+GATEWAY_DLL=src/Gateway/bin/Release/net10.0/Genlook.Gateway.dll
+BENCH_DLL=tests/Gateway.Benchmarks/bin/Release/net10.0/Gateway.Benchmarks.dll
+BASELINE_DLL=tests/Gateway.Benchmarks/Baseline/bin/Release/net10.0/PlainYarp.dll
+for f in "$GATEWAY_DLL" "$BENCH_DLL" "$BASELINE_DLL"; do [[ -f $f ]] || { echo "error: $f missing after build" >&2; exit 1; }; done
+
+WORK=$(mktemp -d)
+PIDS=()
+cleanup() {
+  for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${PIDS[@]}"; do timeout 10 tail --pid="$pid" -f /dev/null 2>/dev/null || kill -9 "$pid" 2>/dev/null || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT INT TERM
+
+free_port() {
+  local port
+  for _ in $(seq 1 200); do
+    port=$(( (RANDOM % 30000) + 20000 ))
+    if ! (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then echo "$port"; return; fi
+  done
+  echo "error: no free port" >&2; exit 1
+}
+
+wait_http() { # url, seconds
+  for _ in $(seq 1 $(( $2 * 10 ))); do
+    curl -s -o /dev/null --max-time 1 "$1" && return 0
+    sleep 0.1
+  done
+  echo "error: $1 did not answer within $2 s" >&2; exit 1
+}
+
+REDIS_PORT=$(free_port); UPSTREAM_PORT=$(free_port); GATEWAY_PORT=$(free_port); BASELINE_PORT=$(free_port)
+UPSTREAM=http://127.0.0.1:$UPSTREAM_PORT GATEWAY=http://127.0.0.1:$GATEWAY_PORT BASELINE=http://127.0.0.1:$BASELINE_PORT
+
+echo "== start redis :$REDIS_PORT, upstream :$UPSTREAM_PORT, gateway :$GATEWAY_PORT, plain YARP :$BASELINE_PORT"
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 & PIDS+=($!)
+dotnet "$BENCH_DLL" upstream --urls "$UPSTREAM" >"$WORK/upstream.log" 2>&1 & PIDS+=($!)
+
+KEY_B64=$(printf '%s' 'load-harness-signing-key-0123456789-abcdefghij' | base64 -w0)
+LIMIT=100000000 # limits on, never reached: the harness measures what they cost, not what they refuse
+env ASPNETCORE_ENVIRONMENT=Production \
+  ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT" \
+  Genlook__Accounts__default__BaseUrl="$UPSTREAM" Genlook__Accounts__default__ApiKey=gk_bench \
+  Attribution__Key=load-harness-attribution-key-0123456789 \
+  Authentication__Schemes__Bearer__ValidIssuer=https://bench.idp.local \
+  Authentication__Schemes__Bearer__ValidAudiences__0=genlook-gateway-bench \
+  Authentication__Schemes__Bearer__SigningKeys__0__Issuer=https://bench.idp.local \
+  Authentication__Schemes__Bearer__SigningKeys__0__Value="$KEY_B64" \
+  RateLimiting__Policies__reads__PermitLimit=$LIMIT RateLimiting__Policies__reads__Window=00:00:01 \
+  RateLimiting__Policies__tryon__PermitLimit=$LIMIT RateLimiting__Policies__tryon__Window=00:00:01 \
+  RateLimiting__Policies__uploads__PermitLimit=$LIMIT RateLimiting__Policies__uploads__Window=00:00:01 \
+  RateLimiting__Policies__account__PermitLimit=$LIMIT RateLimiting__Policies__account__Window=00:00:01 \
+  Logging__LogLevel__Default=Warning \
+  dotnet "$GATEWAY_DLL" --urls "$GATEWAY" >"$WORK/gateway.log" 2>&1 & GATEWAY_PID=$!; PIDS+=($GATEWAY_PID)
+dotnet "$BASELINE_DLL" --urls "$BASELINE" --Upstream "$UPSTREAM" >"$WORK/baseline.log" 2>&1 & BASELINE_PID=$!; PIDS+=($BASELINE_PID)
+
+wait_http "$UPSTREAM/tryon/v1/products/x" 60
+wait_http "$GATEWAY/readyz" 60
+wait_http "$BASELINE/tryon/v1/products/x" 60
+
+dotnet "$BENCH_DLL" tokens --count 200 --out "$WORK/tokens.txt" >/dev/null
+TOKEN=$(head -1 "$WORK/tokens.txt")
+
+# Scenario 2 needs generations owned by their pollers: 100 users each start one try-on through the gateway.
+: >"$WORK/status_paths.txt"; : >"$WORK/status_tokens.txt"
+while read -r t; do
+  id=$(curl -s --max-time 5 -H "Authorization: Bearer $t" -H 'Content-Type: application/json' \
+    -d '{"products":[{"externalId":"shirt-42"}],"person":{"image":{"source":{"url":"https://cdn.example.com/p.jpg"}}}}' \
+    "$GATEWAY/tryon/v1/try-on" | sed -E 's/.*"generationId":"([^"]+)".*/\1/')
+  [[ $id == gen_* ]] || { echo "error: try-on through the gateway failed: $id" >&2; exit 1; }
+  echo "/tryon/v1/generations/$id" >>"$WORK/status_paths.txt"; echo "$t" >>"$WORK/status_tokens.txt"
+done < <(head -100 "$WORK/tokens.txt")
+
+printf '%s' '{"products":[{"externalId":"shirt-42"}],"person":{"image":{"source":{"url":"https://cdn.example.com/p.jpg"}}}}' >"$WORK/tryon.json"
+printf '%s' '{"product":{"externalId":"shirt-42"},"customer":{"url":"https://cdn.example.com/p.jpg"},"useWatermark":false}' >"$WORK/legacy.json"
+
+CLK_TCK=$(getconf CLK_TCK)
+cpu_ticks() { local f; read -r -a f <"/proc/$1/stat"; echo $(( f[13] + f[14] )); }
+
+# One cell: scenario, target (gateway|baseline), connections, round -> a line in cells.tsv
+run_cell() {
+  local scenario=$1 target=$2 connections=$3 round=$4 url pid script
+  if [[ $target == gateway ]]; then url=$GATEWAY pid=$GATEWAY_PID; else url=$BASELINE pid=$BASELINE_PID; fi
+  export SUMMARY_LUA="$HERE/summary.lua" TOKENS="$WORK/tokens.txt" PATHS="" PATH_ONE="/tryon/v1/products/shirt-42"
+  case $scenario in
+    read)   script=get.lua ;;
+    status) script=get.lua; export TOKENS="$WORK/status_tokens.txt" PATHS="$WORK/status_paths.txt" ;;
+    tryon)  script=post.lua; export PATH_ONE=/tryon/v1/try-on BODY_FILE="$WORK/tryon.json" ;;
+    legacy) script=post.lua; export PATH_ONE=/tryon/v1/try-on BODY_FILE="$WORK/legacy.json" ;;
+  esac
+  timeout $(( WARMUP + 20 )) wrk -t2 -c"$connections" -d"${WARMUP}s" -s "$HERE/$script" "$url" >/dev/null 2>&1 || true
+  local before after out
+  before=$(cpu_ticks "$pid")
+  out=$(timeout $(( DURATION + 30 )) wrk -t2 -c"$connections" -d"${DURATION}s" --timeout 5s -s "$HERE/$script" "$url" 2>&1) || true
+  after=$(cpu_ticks "$pid")
+  local line; line=$(grep '^RESULT' <<<"$out" || true)
+  if [[ -z $line ]]; then echo "error: wrk gave no result for $scenario/$target/$connections: $out" >&2; exit 1; fi
+  awk -v s="$scenario" -v t="$target" -v c="$connections" -v r="$round" -v ticks=$(( after - before )) -v hz="$CLK_TCK" '
+    { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
+    END {
+      rps = v["requests"] / (v["duration_us"] / 1e6)
+      cpu = v["requests"] > 0 ? ticks * 1e6 / hz / v["requests"] : 0
+      printf "%s\t%s\t%s\t%s\t%.0f\t%.2f\t%.2f\t%.1f\t%d\t%d\n", r, s, c, t, rps, v["p50_us"] / 1000, v["p99_us"] / 1000, cpu, v["non2xx"], v["socket_errors"]
+    }' <<<"$line" >>"$WORK/cells.tsv"
+  tail -1 "$WORK/cells.tsv" | awk -F'\t' '{ printf "   round %s %-7s %3sc %-8s %8s req/s  p50 %6s ms  p99 %7s ms  cpu %7s us/req  non2xx %s  socket %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }'
+}
+
+: >"$WORK/cells.tsv"
+echo "== cells: ${ROUNDS} round(s) x ${#SCENARIOS[@]} scenarios x ${#CONNECTIONS[@]} connection counts x 2 targets, ${DURATION}s each (+${WARMUP}s warm-up)"
+for round in $(seq 1 "$ROUNDS"); do
+  for scenario in "${SCENARIOS[@]}"; do
+    for connections in "${CONNECTIONS[@]}"; do
+      # Interleave, and alternate who goes first, so drift shows instead of biasing one side.
+      if (( round % 2 )); then order=(gateway baseline); else order=(baseline gateway); fi
+      for target in "${order[@]}"; do run_cell "$scenario" "$target" "$connections" "$round"; done
+    done
+  done
+done
+
+# Scenario 5: 20 concurrent uploads of just under 10 MB; peak RSS sampled every 50 ms.
+upload_peak() { # pid, url -> peak RSS in MB
+  local pid=$1 url=$2 peak=0 rss
+  printf '\xff\xd8\xff' >"$WORK/upload.jpg"; head -c $(( 10 * 1024 * 1024 - 4096 )) /dev/urandom >>"$WORK/upload.jpg"
+  local curls=()
+  for i in $(seq 1 20); do
+    curl -s -o /dev/null --max-time 120 -H "Authorization: Bearer $(sed -n "${i}p" "$WORK/tokens.txt")" \
+      -F "file=@$WORK/upload.jpg;type=image/jpeg" "$url/tryon/v1/images/upload" & curls+=($!)
+  done
+  while kill -0 "${curls[@]}" 2>/dev/null; do
+    rss=$(awk '/VmRSS/ { print $2 }' "/proc/$pid/status"); (( rss > peak )) && peak=$rss
+    sleep 0.05
+  done
+  wait "${curls[@]}" || true
+  echo $(( peak / 1024 ))
+}
+echo "== uploads: 20 concurrent ~10 MB"
+UPLOAD_GATEWAY=$(upload_peak "$GATEWAY_PID" "$GATEWAY")
+UPLOAD_BASELINE=$(upload_peak "$BASELINE_PID" "$BASELINE")
+echo "   peak RSS: gateway ${UPLOAD_GATEWAY} MB, plain YARP ${UPLOAD_BASELINE} MB"
+
+# Report
+mkdir -p "$HERE/results"
+REPORT="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)$([[ $QUICK == 1 ]] && echo -quick).md"
+{
+  echo "# Load harness $(date -u +%Y-%m-%dT%H:%MZ) ($([[ $QUICK == 1 ]] && echo quick || echo full): $ROUNDS round(s), ${DURATION}s cells, $(nproc) cores)"
+  echo
+  echo "| round | scenario | conns | gateway req/s | YARP req/s | ratio | gateway p50/p99 ms | YARP p50/p99 ms | gateway cpu µs/req | YARP cpu µs/req | cpu ratio | errors gw/yarp |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  awk -F'\t' '
+    { key = $1 FS $2 FS $3; row[key] = 1; rps[key, $4] = $5; p50[key, $4] = $6; p99[key, $4] = $7; cpu[key, $4] = $8; err[key, $4] = $9 + $10; order[++n] = key }
+    END {
+      for (i = 1; i <= n; i++) { k = order[i]; if (seen[k]++) continue; split(k, f, FS)
+        printf "| %s | %s | %s | %.0f | %.0f | %.2fx | %.2f / %.2f | %.2f / %.2f | %.1f | %.1f | %.2fx | %d / %d |\n", f[1], f[2], f[3],
+          rps[k, "gateway"], rps[k, "baseline"], rps[k, "gateway"] / rps[k, "baseline"], p50[k, "gateway"], p99[k, "gateway"],
+          p50[k, "baseline"], p99[k, "baseline"], cpu[k, "gateway"], cpu[k, "baseline"], cpu[k, "gateway"] / cpu[k, "baseline"], err[k, "gateway"], err[k, "baseline"] }
+    }' "$WORK/cells.tsv"
+  echo
+  echo "Upload (20 concurrent ~10 MB uploads), peak RSS: gateway ${UPLOAD_GATEWAY} MB, plain YARP ${UPLOAD_BASELINE} MB."
+  echo
+  echo "Headline: medians over rounds at 64 connections; \`status\` is the gateway's cached poll against plain YARP's proxied GET; cpu/req is the read scenario."
+} >"$REPORT"
+cat "$REPORT"
+
+median_ratio() { # scenario, column (5 = req/s, 8 = cpu)
+  awk -F'\t' -v s="$1" -v col="$2" '$2 == s && $3 == 64 { v[$1, $4] = $col; r[$1] = 1 }
+    END { n = 0; for (k in r) if (v[k, "baseline"] > 0) x[++n] = v[k, "gateway"] / v[k, "baseline"]
+          if (n == 0) { print "n/a"; exit }
+          for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
+          m = (n % 2) ? x[(n + 1) / 2] : (x[n / 2] + x[n / 2 + 1]) / 2; printf "%.2fx", m }' "$WORK/cells.tsv"
+}
+echo
+echo "report: $REPORT"
+echo "read $(median_ratio read 5), status $(median_ratio status 5), tryon $(median_ratio tryon 5), legacy $(median_ratio legacy 5), cpu/req $(median_ratio read 8), upload peak RSS ${UPLOAD_GATEWAY} MB"
