@@ -12,7 +12,7 @@ namespace Genlook.Gateway.Gdpr;
 /// everything the gateway holds for it (ownership records, cached statuses, idempotency records via the user's index;
 /// rate-limit counters by their computable keys). Returns <c>null</c> on success, else a short error for the job record.
 /// </summary>
-internal sealed class GdprEraser(IHttpClientFactory clients, IOptions<GenlookOptions> genlook, IGatewayStore store, InMemoryRateLimitStore localLimits)
+internal sealed class GdprEraser(IHttpClientFactory clients, IOptions<GenlookOptions> genlook, IGatewayStore store, InMemoryRateLimitStore localLimits, Ownership.OwnershipStore ownership)
 {
     public const string HttpClientName = "genlook-gdpr";
 
@@ -58,6 +58,7 @@ internal sealed class GdprEraser(IHttpClientFactory clients, IOptions<GenlookOpt
         keys.AddRange(limiterKeys);
         await store.DeleteAsync(keys, cancellationToken);
         localLimits.Forget(limiterKeys.Contains);
+        ownership.ForgetVerdicts();
         return null;
     }
 }

@@ -16,10 +16,12 @@ public static class IdentityExtensions
         var services = builder.Services;
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IHostEnvironment>((options, environment) =>
+            .Configure<IHostEnvironment, TimeProvider>((options, environment, time) =>
             {
                 // Keep claim names as the IdP wrote them: 'sub', 'scope', 'scp' (no WS-Federation URIs).
                 options.MapInboundClaims = false;
+                options.TokenHandlers.Clear();
+                options.TokenHandlers.Add(new CachingTokenHandler(new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler { MapInboundClaims = false }, time));
                 options.TokenValidationParameters.NameClaimType = "sub";
                 options.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
                 options.IncludeErrorDetails = environment.IsDevelopment();

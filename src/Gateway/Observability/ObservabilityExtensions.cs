@@ -11,10 +11,21 @@ public static class ObservabilityExtensions
     /// OpenTelemetry traces (ASP.NET Core, HttpClient, YARP, the gateway), metrics (ASP.NET Core, Kestrel, runtime,
     /// the gateway) and logs. Exported by OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; the other
     /// standard <c>OTEL_*</c> variables (protocol, headers, service name) apply as usual.
+    /// <c>OpenTelemetry:Enabled</c> (default <c>false</c>) runs the pipelines without OTLP, for other exporters.
     /// </summary>
     public static WebApplicationBuilder AddGatewayObservability(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<GatewayTelemetry>();
+        var export = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+
+        // Collecting spans and metric streams nobody exports costs CPU on every request: the pipelines run when
+        // something exports (OTLP), or when OpenTelemetry:Enabled asks for them (an in-process exporter, tests).
+        // The gateway's Meter works regardless, for dotnet-counters and any MeterListener.
+        if (!export && !builder.Configuration.GetValue<bool>("OpenTelemetry:Enabled"))
+        {
+            return builder;
+        }
+
         builder.Logging.AddOpenTelemetry(logging =>
         {
             logging.IncludeFormattedMessage = true;
@@ -49,7 +60,7 @@ public static class ObservabilityExtensions
                 .AddHttpClientInstrumentation()
                 .AddRuntimeInstrumentation());
 
-        if (!string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]))
+        if (export)
         {
             otel.UseOtlpExporter();
         }

@@ -1,4 +1,5 @@
 using Genlook.Gateway.Identity;
+using Microsoft.Extensions.Caching.Memory;
 using Genlook.Gateway.Storage;
 
 namespace Genlook.Gateway.Ownership;
@@ -8,8 +9,17 @@ namespace Genlook.Gateway.Ownership;
 /// records every id it hands out under the caller's pseudonym and account. A record is a key under the user's hash tag,
 /// so "does this user own X" is one EXISTS and the user's index finds every record for GDPR erase.
 /// </summary>
-internal sealed class OwnershipStore(IGatewayStore store)
+internal sealed class OwnershipStore(IGatewayStore store, TimeProvider time)
 {
+    /// <summary>
+    /// A positive verdict is remembered in process this long, so an app polling its own generation costs one store
+    /// round trip per poll less. Only "owns" is remembered (never "does not own"), per user, so no one gains access;
+    /// the price is that an erased user's own reads stay possible on an instance for up to this long.
+    /// </summary>
+    public static readonly TimeSpan VerdictMemory = TimeSpan.FromSeconds(5);
+
+    private readonly Microsoft.Extensions.Caching.Memory.MemoryCache _owned = new(new Microsoft.Extensions.Caching.Memory.MemoryCacheOptions { SizeLimit = 100_000 });
+
     /// <summary>Genlook keeps customer images and results at most 7 days.</summary>
     public static readonly TimeSpan MaximumRetention = TimeSpan.FromDays(7);
 
@@ -21,8 +31,25 @@ internal sealed class OwnershipStore(IGatewayStore store)
     public Task RecordImageAsync(IGatewayUserFeature user, string imageId, TimeSpan retention, CancellationToken cancellationToken) =>
         store.SetIndexedAsync(StoreKeys.UserIndex(user.Pseudonym), ImageKey(user, imageId), Marker, retention, cancellationToken);
 
-    public Task<bool> OwnsGenerationAsync(IGatewayUserFeature user, string generationId, CancellationToken cancellationToken) =>
-        store.ExistsAsync(GenerationKey(user, generationId), cancellationToken);
+    public async Task<bool> OwnsGenerationAsync(IGatewayUserFeature user, string generationId, CancellationToken cancellationToken)
+    {
+        var key = GenerationKey(user, generationId);
+        if (_owned.TryGetValue(key, out _))
+        {
+            return true;
+        }
+
+        if (!await store.ExistsAsync(key, cancellationToken))
+        {
+            return false;
+        }
+
+        _owned.Set(key, true, new Microsoft.Extensions.Caching.Memory.MemoryCacheEntryOptions { AbsoluteExpiration = time.GetUtcNow() + VerdictMemory, Size = 1 });
+        return true;
+    }
+
+    /// <summary>Forgets every remembered verdict (after a GDPR erase on this instance).</summary>
+    public void ForgetVerdicts() => _owned.Compact(1.0);
 
     public Task<bool> OwnsImageAsync(IGatewayUserFeature user, string imageId, CancellationToken cancellationToken) =>
         store.ExistsAsync(ImageKey(user, imageId), cancellationToken);

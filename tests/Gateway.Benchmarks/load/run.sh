@@ -141,6 +141,11 @@ run_cell() {
   tail -1 "$WORK/cells.tsv" | awk -F'\t' '{ printf "   round %s %-7s %3sc %-8s %8s req/s  p50 %6s ms  p99 %7s ms  cpu %7s us/req  non2xx %s  socket %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }'
 }
 
+# A pass over every scenario and target first, so that JIT and connection warm-up are not measured in round 1.
+echo "== warm-up"
+for scenario in "${SCENARIOS[@]}"; do for target in gateway baseline; do
+  DURATION_SAVED=$DURATION; DURATION=$(( WARMUP + 1 )); run_cell "$scenario" "$target" 64 0 >/dev/null; DURATION=$DURATION_SAVED
+done; done
 : >"$WORK/cells.tsv"
 echo "== cells: ${ROUNDS} round(s) x ${#SCENARIOS[@]} scenarios x ${#CONNECTIONS[@]} connection counts x 2 targets, ${DURATION}s each (+${WARMUP}s warm-up)"
 for round in $(seq 1 "$ROUNDS"); do

@@ -26,7 +26,7 @@ public sealed class TelemetryTests : IAsyncLifetime
     {
         await _redis.StartAsync();
         _app = await GatewayApp.StartAsync(_redis.ConnectionString,
-            new Dictionary<string, string?> { ["RateLimiting:Policies:uploads:PermitLimit"] = "1", ["Logging:LogLevel:Default"] = "Debug" },
+            new Dictionary<string, string?> { ["RateLimiting:Policies:uploads:PermitLimit"] = "1", ["Logging:LogLevel:Default"] = "Debug", ["OpenTelemetry:Enabled"] = "true" },
             services: services =>
             {
                 services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans));
