@@ -6,6 +6,12 @@ namespace Genlook.Gateway.Compat;
 /// <summary>Small helpers the rules share: paths as Genlook writes them (<c>products.0.images.1</c>) and object access.</summary>
 internal static class CompatJson
 {
+    /// <summary>
+    /// A node may have one parent. The rules remove a legacy member before placing its value, so the value is usually
+    /// free to reuse as is; only a node that still hangs somewhere is cloned.
+    /// </summary>
+    public static JsonNode? Detach(JsonNode? node) => node?.Parent is null ? node : node.DeepClone();
+
     public static string Join(string path, string member) => path.Length == 0 ? member : path + "." + member;
 
     /// <summary>The object at <paramref name="name"/>, created when absent; <c>null</c> when something else is there.</summary>
@@ -40,7 +46,7 @@ internal static class CompatJson
             return;
         }
 
-        target[name] = value?.DeepClone();
+        target[name] = Detach(value);
     }
 }
 

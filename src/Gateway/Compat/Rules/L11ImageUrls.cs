@@ -30,7 +30,7 @@ internal sealed class L11ImageUrls : ICompatRule
         var images = new JsonArray();
         foreach (var url in list)
         {
-            images.Add(new JsonObject { ["source"] = new JsonObject { ["url"] = url?.DeepClone() } });
+            images.Add(new JsonObject { ["source"] = new JsonObject { ["url"] = CompatJson.Detach(url) } });
         }
 
         // L12 runs first, so existing images are already in the current shape and compare like for like.

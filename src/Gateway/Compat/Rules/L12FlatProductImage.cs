@@ -35,7 +35,7 @@ internal sealed class L12FlatProductImage : ICompatRule
                 if (image.TryGetPropertyValue(reference, out var value))
                 {
                     image.Remove(reference);
-                    source[reference] = value?.DeepClone();
+                    source[reference] = CompatJson.Detach(value);
                 }
             }
 

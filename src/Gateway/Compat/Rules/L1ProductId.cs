@@ -29,7 +29,7 @@ internal static class ProductReference
         body.Remove(legacyName);
         if (!body.TryGetPropertyValue("products", out var products) || products is null)
         {
-            body["products"] = new JsonArray(new JsonObject { ["externalId"] = id?.DeepClone() });
+            body["products"] = new JsonArray(new JsonObject { ["externalId"] = CompatJson.Detach(id) });
             return true;
         }
 

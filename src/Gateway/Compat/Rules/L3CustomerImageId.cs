@@ -20,7 +20,7 @@ internal sealed class L3CustomerImageId : ICompatRule
         }
 
         target.Remove("customerImageId");
-        PersonSource.Set(target, new JsonObject { ["id"] = id?.DeepClone() }, "customerImageId", conflicts);
+        PersonSource.Set(target, new JsonObject { ["id"] = CompatJson.Detach(id) }, "customerImageId", conflicts);
         return true;
     }
 }

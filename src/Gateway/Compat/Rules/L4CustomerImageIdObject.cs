@@ -20,7 +20,7 @@ internal sealed class L4CustomerImageIdObject : ICompatRule
         }
 
         target.Remove("customer");
-        PersonSource.Set(target, new JsonObject { ["id"] = customer["imageId"]?.DeepClone() }, "customer", conflicts);
+        PersonSource.Set(target, new JsonObject { ["id"] = CompatJson.Detach(customer["imageId"]) }, "customer", conflicts);
         return true;
     }
 }

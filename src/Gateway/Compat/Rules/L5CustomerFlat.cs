@@ -20,7 +20,7 @@ internal sealed class L5CustomerFlat : ICompatRule
         }
 
         target.Remove("customer");
-        PersonSource.Set(target, (JsonObject)customer.DeepClone(), "customer", conflicts);
+        PersonSource.Set(target, customer, "customer", conflicts);
         return true;
     }
 }

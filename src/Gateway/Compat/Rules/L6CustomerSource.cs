@@ -26,7 +26,8 @@ internal sealed class L6CustomerSource : ICompatRule
             return true;
         }
 
-        PersonSource.Set(target, (JsonObject)source.DeepClone(), "customer", conflicts);
+        customer.Remove("source");
+        PersonSource.Set(target, source, "customer", conflicts);
         return true;
     }
 }

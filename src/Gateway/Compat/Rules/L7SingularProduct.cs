@@ -22,7 +22,7 @@ internal sealed class L7SingularProduct : ICompatRule
         target.Remove("product");
         if (!target.TryGetPropertyValue("products", out var products) || products is null)
         {
-            target["products"] = new JsonArray(product?.DeepClone());
+            target["products"] = new JsonArray(CompatJson.Detach(product));
             return true;
         }
 
