@@ -69,7 +69,7 @@ REDIS_PORT=$(free_port); UPSTREAM_PORT=$(free_port); GATEWAY_PORT=$(free_port); 
 UPSTREAM=http://127.0.0.1:$UPSTREAM_PORT GATEWAY=http://127.0.0.1:$GATEWAY_PORT BASELINE=http://127.0.0.1:$BASELINE_PORT
 
 echo "== start redis :$REDIS_PORT, upstream :$UPSTREAM_PORT, gateway :$GATEWAY_PORT, plain YARP :$BASELINE_PORT"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 & PIDS+=($!)
+redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 & REDIS_PID=$!; PIDS+=($REDIS_PID)
 dotnet "$BENCH_DLL" upstream --urls "$UPSTREAM" >"$WORK/upstream.log" 2>&1 & PIDS+=($!)
 
 KEY_B64=$(printf '%s' 'load-harness-signing-key-0123456789-abcdefghij' | base64 -w0)
@@ -125,20 +125,21 @@ run_cell() {
     legacy) script=post.lua; export PATH_ONE=/tryon/v1/try-on BODY_FILE="$WORK/legacy.json" ;;
   esac
   timeout $(( WARMUP + 20 )) wrk -t2 -c"$connections" -d"${WARMUP}s" -s "$HERE/$script" "$url" >/dev/null 2>&1 || true
-  local before after out
-  before=$(cpu_ticks "$pid")
+  local before after out redis_before redis_after
+  before=$(cpu_ticks "$pid"); redis_before=$(cpu_ticks "$REDIS_PID")
   out=$(timeout $(( DURATION + 30 )) wrk -t2 -c"$connections" -d"${DURATION}s" --timeout 5s -s "$HERE/$script" "$url" 2>&1) || true
-  after=$(cpu_ticks "$pid")
+  after=$(cpu_ticks "$pid"); redis_after=$(cpu_ticks "$REDIS_PID")
   local line; line=$(grep '^RESULT' <<<"$out" || true)
   if [[ -z $line ]]; then echo "error: wrk gave no result for $scenario/$target/$connections: $out" >&2; exit 1; fi
-  awk -v s="$scenario" -v t="$target" -v c="$connections" -v r="$round" -v ticks=$(( after - before )) -v hz="$CLK_TCK" '
+  awk -v s="$scenario" -v t="$target" -v c="$connections" -v r="$round" -v ticks=$(( after - before )) -v rticks=$(( redis_after - redis_before )) -v hz="$CLK_TCK" '
     { for (i = 2; i <= NF; i++) { split($i, kv, "="); v[kv[1]] = kv[2] } }
     END {
       rps = v["requests"] / (v["duration_us"] / 1e6)
       cpu = v["requests"] > 0 ? ticks * 1e6 / hz / v["requests"] : 0
-      printf "%s\t%s\t%s\t%s\t%.0f\t%.2f\t%.2f\t%.1f\t%d\t%d\n", r, s, c, t, rps, v["p50_us"] / 1000, v["p99_us"] / 1000, cpu, v["non2xx"], v["socket_errors"]
+      rcpu = v["requests"] > 0 ? rticks * 1e6 / hz / v["requests"] : 0
+      printf "%s\t%s\t%s\t%s\t%.0f\t%.2f\t%.2f\t%.1f\t%d\t%d\t%.1f\n", r, s, c, t, rps, v["p50_us"] / 1000, v["p99_us"] / 1000, cpu, v["non2xx"], v["socket_errors"], rcpu
     }' <<<"$line" >>"$WORK/cells.tsv"
-  tail -1 "$WORK/cells.tsv" | awk -F'\t' '{ printf "   round %s %-7s %3sc %-8s %8s req/s  p50 %6s ms  p99 %7s ms  cpu %7s us/req  non2xx %s  socket %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $9, $10 }'
+  tail -1 "$WORK/cells.tsv" | awk -F'\t' '{ printf "   round %s %-7s %3sc %-8s %8s req/s  p50 %6s ms  p99 %7s ms  cpu %7s us/req  redis %5s us/req  non2xx %s  socket %s\n", $1, $2, $3, $4, $5, $6, $7, $8, $11, $9, $10 }'
 }
 
 # A pass over every scenario and target first, so that JIT and connection warm-up are not measured in round 1.
@@ -181,19 +182,20 @@ echo "   peak RSS: gateway ${UPLOAD_GATEWAY} MB, plain YARP ${UPLOAD_BASELINE} M
 
 # Report
 mkdir -p "$HERE/results"
-REPORT="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)$([[ $QUICK == 1 ]] && echo -quick).md"
+SUFFIX=""; (( QUICK )) && SUFFIX="-quick"
+REPORT="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)$SUFFIX.md"
 {
   echo "# Load harness $(date -u +%Y-%m-%dT%H:%MZ) ($([[ $QUICK == 1 ]] && echo quick || echo full): $ROUNDS round(s), ${DURATION}s cells, $(nproc) cores)"
   echo
-  echo "| round | scenario | conns | gateway req/s | YARP req/s | ratio | gateway p50/p99 ms | YARP p50/p99 ms | gateway cpu µs/req | YARP cpu µs/req | cpu ratio | errors gw/yarp |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| round | scenario | conns | gateway req/s | YARP req/s | ratio | gateway p50/p99 ms | YARP p50/p99 ms | gateway cpu µs/req | YARP cpu µs/req | cpu ratio | + redis µs/req | errors gw/yarp |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   awk -F'\t' '
-    { key = $1 FS $2 FS $3; row[key] = 1; rps[key, $4] = $5; p50[key, $4] = $6; p99[key, $4] = $7; cpu[key, $4] = $8; err[key, $4] = $9 + $10; order[++n] = key }
+    { key = $1 FS $2 FS $3; row[key] = 1; rps[key, $4] = $5; p50[key, $4] = $6; p99[key, $4] = $7; cpu[key, $4] = $8; err[key, $4] = $9 + $10; redis[key, $4] = $11; order[++n] = key }
     END {
       for (i = 1; i <= n; i++) { k = order[i]; if (seen[k]++) continue; split(k, f, FS)
-        printf "| %s | %s | %s | %.0f | %.0f | %.2fx | %.2f / %.2f | %.2f / %.2f | %.1f | %.1f | %.2fx | %d / %d |\n", f[1], f[2], f[3],
+        printf "| %s | %s | %s | %.0f | %.0f | %.2fx | %.2f / %.2f | %.2f / %.2f | %.1f | %.1f | %.2fx | %.1f | %d / %d |\n", f[1], f[2], f[3],
           rps[k, "gateway"], rps[k, "baseline"], rps[k, "gateway"] / rps[k, "baseline"], p50[k, "gateway"], p99[k, "gateway"],
-          p50[k, "baseline"], p99[k, "baseline"], cpu[k, "gateway"], cpu[k, "baseline"], cpu[k, "gateway"] / cpu[k, "baseline"], err[k, "gateway"], err[k, "baseline"] }
+          p50[k, "baseline"], p99[k, "baseline"], cpu[k, "gateway"], cpu[k, "baseline"], cpu[k, "gateway"] / cpu[k, "baseline"], redis[k, "gateway"], err[k, "gateway"], err[k, "baseline"] }
     }' "$WORK/cells.tsv"
   echo
   echo "Upload (20 concurrent ~10 MB uploads), peak RSS: gateway ${UPLOAD_GATEWAY} MB, plain YARP ${UPLOAD_BASELINE} MB."
