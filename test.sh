@@ -32,7 +32,7 @@ fi
 passed=0; failed=0; skipped=0; status=0
 for project in tests/*/*.csproj; do
   name=$(basename "$project" .csproj)
-  grep -q 'Microsoft.NET.Test.Sdk' "$project" || continue
+  grep -q 'PackageReference Include="Microsoft.NET.Test.Sdk"' "$project" || continue
   echo "== test $name"
   dotnet test "$project" -c "$configuration" --no-build --nologo \
     --logger "trx;LogFileName=$name.trx" --results-directory "$results" \
