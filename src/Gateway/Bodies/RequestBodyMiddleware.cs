@@ -46,41 +46,9 @@ internal sealed class RequestBodyMiddleware(
     private async Task TryOnAsync(HttpContext context)
     {
         var user = context.GetGatewayUser();
-        BodyRewrite? rewrite;
-        byte[]? fingerprint;
-        switch (Classify(context.Request.ContentType))
+        if (await RewriteDataBodyAsync(context, body => rewriter.RewriteTryOn(body, user.Pseudonym)) is not var (rewrite, fingerprint))
         {
-            case BodyFormat.Json:
-                var json = await ReadJsonAsync(context);
-                if (json is null)
-                {
-                    await GatewayErrorResponse.WriteAsync(context, GatewayErrors.FileTooLarge($"A JSON body may be at most {Limits.MaxJsonBytes / 1024} KB."));
-                    return;
-                }
-
-                rewrite = rewriter.RewriteTryOn(json, user.Pseudonym);
-                if (rewrite.Errors is { } errors)
-                {
-                    await GatewayErrorResponse.WriteAsync(context, GatewayErrors.ValidationFailed(errors));
-                    return;
-                }
-
-                SetJsonBody(context, rewrite.Body);
-                fingerprint = JsonFingerprint(context, rewrite.Body);
-                break;
-            case BodyFormat.Multipart:
-                var policy = new DataFieldPolicy(data => rewriter.RewriteTryOn(data.Span, user.Pseudonym));
-                if (await RewriteMultipartAsync(context, policy) is not { } multipartFingerprint)
-                {
-                    return;
-                }
-
-                fingerprint = multipartFingerprint;
-                rewrite = policy.Data!;
-                break;
-            default:
-                await GatewayErrorResponse.WriteAsync(context, GatewayErrors.UnsupportedMediaType("Send 'application/json' or 'multipart/form-data' with a JSON 'data' field."));
-                return;
+            return;
         }
 
         if (rewrite.PersonImageId is { } imageId && !await ownership.OwnsImageAsync(user, imageId, context.RequestAborted))
@@ -115,38 +83,9 @@ internal sealed class RequestBodyMiddleware(
         var patchId = route == GatewayRoute.ProductPatch ? context.Request.RouteValues["externalId"] as string : null;
         BodyRewrite Rewrite(ReadOnlySpan<byte> body) => patchId is null ? rewriter.RewriteProduct(body) : RewritePatch(body, patchId);
 
-        BodyRewrite? rewrite;
-        switch (Classify(context.Request.ContentType))
+        if (await RewriteDataBodyAsync(context, Rewrite) is not var (rewrite, _))
         {
-            case BodyFormat.Json:
-                var json = await ReadJsonAsync(context);
-                if (json is null)
-                {
-                    await GatewayErrorResponse.WriteAsync(context, GatewayErrors.FileTooLarge($"A JSON body may be at most {Limits.MaxJsonBytes / 1024} KB."));
-                    return;
-                }
-
-                rewrite = Rewrite(json);
-                if (rewrite.Errors is { } errors)
-                {
-                    await GatewayErrorResponse.WriteAsync(context, GatewayErrors.ValidationFailed(errors));
-                    return;
-                }
-
-                SetJsonBody(context, rewrite.Body);
-                break;
-            case BodyFormat.Multipart:
-                var policy = new DataFieldPolicy(data => Rewrite(data.Span));
-                if (await RewriteMultipartAsync(context, policy) is null)
-                {
-                    return;
-                }
-
-                rewrite = policy.Data!;
-                break;
-            default:
-                await GatewayErrorResponse.WriteAsync(context, GatewayErrors.UnsupportedMediaType("Send 'application/json' or 'multipart/form-data' with a JSON 'data' field."));
-                return;
+            return;
         }
 
         IReadOnlyList<ICompatShape> applied = rewrite.AppliedRules;
@@ -159,6 +98,42 @@ internal sealed class RequestBodyMiddleware(
 
         await ContinueAsync(context, route, applied, null, null);
     }
+
+    /// <summary>
+    /// A try-on or product body, JSON or multipart with a JSON <c>data</c> field, through <paramref name="rewrite"/>;
+    /// the request then carries the rewritten body. <c>null</c> after answering an error (nothing is forwarded).
+    /// </summary>
+    private static async Task<(BodyRewrite Rewrite, byte[]? Fingerprint)?> RewriteDataBodyAsync(HttpContext context, RewriteJson rewrite)
+    {
+        switch (Classify(context.Request.ContentType))
+        {
+            case BodyFormat.Json:
+                var json = await ReadJsonAsync(context);
+                if (json is null)
+                {
+                    await GatewayErrorResponse.WriteAsync(context, GatewayErrors.FileTooLarge($"A JSON body may be at most {Limits.MaxJsonBytes / 1024} KB."));
+                    return null;
+                }
+
+                var result = rewrite(json);
+                if (result.Errors is { } errors)
+                {
+                    await GatewayErrorResponse.WriteAsync(context, GatewayErrors.ValidationFailed(errors));
+                    return null;
+                }
+
+                SetJsonBody(context, result.Body);
+                return (result, JsonFingerprint(context, result.Body));
+            case BodyFormat.Multipart:
+                var policy = new DataFieldPolicy(data => rewrite(data.Span));
+                return await RewriteMultipartAsync(context, policy) is { } fingerprint ? (policy.Data!, fingerprint) : null;
+            default:
+                await GatewayErrorResponse.WriteAsync(context, GatewayErrors.UnsupportedMediaType("Send 'application/json' or 'multipart/form-data' with a JSON 'data' field."));
+                return null;
+        }
+    }
+
+    private delegate BodyRewrite RewriteJson(ReadOnlySpan<byte> body);
 
     private BodyRewrite RewritePatch(ReadOnlySpan<byte> json, string externalId)
     {
