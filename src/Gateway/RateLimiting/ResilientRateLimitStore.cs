@@ -1,54 +1,30 @@
 using Microsoft.Extensions.Options;
-using Polly;
-using Polly.CircuitBreaker;
 using StackExchange.Redis;
 
 namespace Genlook.Gateway.RateLimiting;
 
 /// <summary>
 /// Redis first, within a small budget (<c>RateLimiting:RedisBudget</c>, 50 ms): a Redis that is down, unreachable or
-/// slow opens a circuit (Polly) for <c>RateLimiting:BreakDuration</c>, during which no request waits on it at all.
+/// slow opens the circuit for <c>RateLimiting:BreakDuration</c>, during which no request waits on it at all.
 /// Meanwhile <c>open</c> mode serves from the per-instance in-memory limiter (decisions flagged as fallback) and
-/// <c>closed</c> mode refuses with <c>503</c>. One probe after the break brings the shared limits back.
+/// <c>closed</c> mode refuses with <c>503</c>. After the break one probe at a time tries Redis; its success closes the
+/// circuit and the limits are shared again.
+/// <para>
+/// The breaker is a timestamp rather than Polly's: this runs on every request, and Polly's circuit breaker takes a
+/// lock per execution, which profiling under load showed as contention (the GDPR client, off the hot path, uses Polly).
+/// </para>
 /// </summary>
-internal sealed partial class ResilientRateLimitStore : IRateLimitStore
+internal sealed partial class ResilientRateLimitStore(
+    RedisRateLimitStore redis, IConnectionMultiplexer connection, InMemoryRateLimitStore fallback,
+    IOptions<RateLimitingOptions> options, TimeProvider time, ILogger<ResilientRateLimitStore> logger) : IRateLimitStore
 {
-    private readonly RedisRateLimitStore _redis;
-    private readonly IConnectionMultiplexer _connection;
-    private readonly InMemoryRateLimitStore _fallback;
-    private readonly RateLimitingOptions _options;
-    private readonly ResiliencePipeline _pipeline;
-    private readonly ILogger<ResilientRateLimitStore> _logger;
+    private readonly RedisRateLimitStore _redis = redis;
+    private readonly InMemoryRateLimitStore _fallback = fallback;
+    private readonly RateLimitingOptions _options = options.Value;
 
-    public ResilientRateLimitStore(RedisRateLimitStore redis, IConnectionMultiplexer connection, InMemoryRateLimitStore fallback,
-        IOptions<RateLimitingOptions> options, TimeProvider time, ILogger<ResilientRateLimitStore> logger)
-    {
-        _redis = redis;
-        _connection = connection;
-        _fallback = fallback;
-        _options = options.Value;
-        _logger = logger;
-        _pipeline = new ResiliencePipelineBuilder { TimeProvider = time }
-            .AddCircuitBreaker(new CircuitBreakerStrategyOptions
-            {
-                FailureRatio = 0.5,
-                MinimumThroughput = 2,
-                SamplingDuration = TimeSpan.FromSeconds(2),
-                BreakDuration = _options.BreakDuration,
-                ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<TimeoutException>().Handle<RedisDisconnectedException>(),
-                OnOpened = _ =>
-                {
-                    LogCircuitOpened(_logger, _options.FailureMode, _options.BreakDuration.TotalSeconds);
-                    return ValueTask.CompletedTask;
-                },
-                OnClosed = _ =>
-                {
-                    LogCircuitClosed(_logger);
-                    return ValueTask.CompletedTask;
-                },
-            })
-            .Build();
-    }
+    // 0 while closed; else the timestamp (TimeProvider) until which Redis is skipped.
+    private long _openUntil;
+    private int _probing;
 
     public async Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default)
     {
@@ -101,19 +77,57 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore
         }
     }
 
-    private async Task<T> RunAsync<T>(Func<Task<T>> operation) =>
-        await _pipeline.ExecuteAsync(async _ =>
+    private async Task<T> RunAsync<T>(Func<Task<T>> operation)
+    {
+        var openUntil = Volatile.Read(ref _openUntil);
+        var probe = false;
+        if (openUntil != 0)
         {
-            if (!_connection.IsConnected)
+            if (time.GetTimestamp() < openUntil || Interlocked.CompareExchange(ref _probing, 1, 0) != 0)
+            {
+                throw new CircuitOpenException();
+            }
+
+            probe = true;
+        }
+
+        try
+        {
+            if (!connection.IsConnected)
             {
                 throw new RedisDisconnectedException();
             }
 
             // StackExchange.Redis commands take no CancellationToken: bound the wait instead.
-            return await operation().WaitAsync(_options.RedisBudget, CancellationToken.None);
-        });
+            var result = await operation().WaitAsync(_options.RedisBudget, CancellationToken.None);
+            if (probe)
+            {
+                Volatile.Write(ref _openUntil, 0);
+                LogCircuitClosed(logger);
+            }
 
-    private static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException or RedisDisconnectedException or BrokenCircuitException;
+            return result;
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            var until = time.GetTimestamp() + (long)(_options.BreakDuration.TotalSeconds * time.TimestampFrequency);
+            if (Interlocked.Exchange(ref _openUntil, until) == 0)
+            {
+                LogCircuitOpened(logger, _options.FailureMode, _options.BreakDuration.TotalSeconds);
+            }
+
+            throw;
+        }
+        finally
+        {
+            if (probe)
+            {
+                Volatile.Write(ref _probing, 0);
+            }
+        }
+    }
+
+    private static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException or RedisDisconnectedException or CircuitOpenException;
 
     [LoggerMessage(6001, LogLevel.Warning, "Redis is unavailable for rate limiting: circuit open for {Seconds} s, failure mode {Mode}. Limits are per instance (open) or requests get 503 (closed) until it recovers.")]
     private static partial void LogCircuitOpened(ILogger logger, RateLimitFailureMode mode, double seconds);
@@ -121,6 +135,9 @@ internal sealed partial class ResilientRateLimitStore : IRateLimitStore
     [LoggerMessage(6002, LogLevel.Information, "Redis is back: rate limits are shared across instances again.")]
     private static partial void LogCircuitClosed(ILogger logger);
 }
+
+/// <summary>Redis failed recently: skip it until the break is over.</summary>
+internal sealed class CircuitOpenException() : Exception("Redis is skipped while the rate-limit circuit is open.");
 
 /// <summary>The multiplexer knows Redis is down: fail without queueing a command.</summary>
 internal sealed class RedisDisconnectedException() : Exception("Redis is not connected.");
