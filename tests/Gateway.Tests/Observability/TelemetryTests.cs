@@ -16,9 +16,9 @@ namespace Genlook.Gateway.Tests.Observability;
 public sealed class TelemetryTests : IAsyncLifetime
 {
     private const string Subject = "auth0|telemetry-subject-7731";
-    private readonly List<Activity> _spans = [];
-    private readonly List<Metric> _metrics = [];
-    private readonly List<LogRecord> _logs = [];
+    private readonly LockedCollection<Activity> _spans = new();
+    private readonly LockedCollection<Metric> _metrics = new();
+    private readonly LockedCollection<LogRecord> _logs = new();
     private readonly RedisServer _redis = new();
     private GatewayApp _app = null!;
 
