@@ -1,58 +1,117 @@
+using System.Diagnostics;
 using Genlook.Gateway.Tests.Infrastructure;
-using Microsoft.Extensions.Options;
 
 namespace Genlook.Gateway.Tests.Hosting;
 
-/// <summary>Outside Development, a configuration that would run insecurely or not at all stops start-up, naming the key.</summary>
+/// <summary>
+/// Outside Development, a configuration that would run insecurely or not at all stops start-up, naming the key.
+/// Each case starts the real gateway binary as an operator would (environment variables, Production) and reads what
+/// it prints and how it exits: the operator's view, and no test host in between.
+/// </summary>
 public sealed class ConfigurationValidationTests
 {
+    private static readonly TimeSpan StartupBound = TimeSpan.FromSeconds(30);
+
+    private static Dictionary<string, string> ValidConfiguration() => new()
+    {
+        ["ASPNETCORE_ENVIRONMENT"] = "Production",
+        ["Genlook__Accounts__default__BaseUrl"] = "http://127.0.0.1:9",
+        ["Genlook__Accounts__default__ApiKey"] = GatewayApp.ApiKey,
+        ["Attribution__Key"] = GatewayApp.AttributionKey,
+        ["Authentication__Schemes__Bearer__ValidIssuer"] = TestTokens.Issuer,
+        ["Authentication__Schemes__Bearer__ValidAudiences__0"] = TestTokens.Audience,
+        ["Authentication__Schemes__Bearer__SigningKeys__0__Issuer"] = TestTokens.Issuer,
+        ["Authentication__Schemes__Bearer__SigningKeys__0__Value"] = TestTokens.SigningKeyBase64,
+        ["Logging__LogLevel__Default"] = "Warning",
+    };
+
     [Theory]
     [InlineData("Genlook:Accounts:default:ApiKey", "", "Genlook:Accounts:default:ApiKey")]
     [InlineData("Attribution:Key", "", "Attribution:Key")]
     [InlineData("Attribution:Key", "too-short", "Attribution:Key")]
     [InlineData("Genlook:Accounts:default:BaseUrl", "https://api.genlook.app/tryon/v1", "Genlook:Accounts:default:BaseUrl")]
     [InlineData("Genlook:Timeout", "-00:00:01", "Genlook:Timeout")]
+    [InlineData("Genlook:DefaultAccount", "nope", "Genlook:DefaultAccount")]
     // Keys whose issuer is not the valid issuer are not loaded: no signing key at all.
     [InlineData("Authentication:Schemes:Bearer:SigningKeys:0:Issuer", "https://unrelated.test", "Authentication:Schemes:Bearer")]
     public async Task Startup_WithoutRequiredKey_FailsNamingIt(string key, string value, string named)
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
-        {
-            await using var app = await GatewayApp.StartAsync(settings: new Dictionary<string, string?> { [key] = value });
-        });
+        var configuration = ValidConfiguration();
+        configuration[key.Replace(":", "__", StringComparison.Ordinal)] = value;
 
-        var messages = Flatten(error);
-        Assert.Contains(named, messages);
+        var (exitCode, output) = await RunGatewayAsync(configuration);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains(named, output, StringComparison.Ordinal);
     }
 
     [Fact]
-    public async Task Startup_WithDefaultAccountNamingNoAccount_FailsNamingIt()
+    public async Task Startup_WithValidConfiguration_Serves()
     {
-        var error = await Assert.ThrowsAnyAsync<Exception>(async () =>
-        {
-            await using var app = await GatewayApp.StartAsync(settings: new Dictionary<string, string?> { ["Genlook:DefaultAccount"] = "nope" });
-        });
+        var (exitCode, output) = await RunGatewayAsync(ValidConfiguration(), expectToServe: true);
 
-        Assert.Contains("Genlook:DefaultAccount", Flatten(error));
+        Assert.True(exitCode == 0, output);
     }
 
-    private static string Flatten(Exception error)
+    /// <summary>Runs the gateway binary; bounded. With <paramref name="expectToServe"/>, waits for it to answer /healthz, then stops it.</summary>
+    private static async Task<(int ExitCode, string Output)> RunGatewayAsync(Dictionary<string, string> environment, bool expectToServe = false)
     {
-        var all = new List<string>();
-        for (Exception? e = error; e is not null; e = e.InnerException)
+        var port = FreePort();
+        var psi = new ProcessStartInfo("dotnet")
         {
-            all.Add(e.Message);
-            if (e is OptionsValidationException validation)
-            {
-                all.AddRange(validation.Failures);
-            }
+            ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Genlook.Gateway.dll"), "--urls", $"http://127.0.0.1:{port}" },
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        };
+        foreach (var (name, value) in environment)
+        {
+            psi.Environment[name] = value;
+        }
 
-            if (e is AggregateException aggregate)
+        using var process = Process.Start(psi)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(StartupBound);
+        if (expectToServe)
+        {
+            using var client = new HttpClient { Timeout = TimeSpan.FromSeconds(1) };
+            var serving = await Poll.UntilAsync(async () =>
             {
-                all.AddRange(aggregate.InnerExceptions.Select(Flatten));
+                try
+                {
+                    return (await client.GetAsync($"http://127.0.0.1:{port}/healthz")).IsSuccessStatusCode;
+                }
+                catch (HttpRequestException)
+                {
+                    return process.HasExited;
+                }
+            }, StartupBound);
+            if (!process.HasExited)
+            {
+                process.Kill(entireProcessTree: true);
+                await process.WaitForExitAsync(timeout.Token);
+                return (serving ? 0 : -1, await stdout + await stderr);
             }
         }
 
-        return string.Join("\n", all);
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            return (0, "the gateway kept running with an invalid configuration: " + await stdout);
+        }
+
+        return (process.ExitCode, await stdout + await stderr);
+    }
+
+    private static int FreePort()
+    {
+        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
     }
 }
