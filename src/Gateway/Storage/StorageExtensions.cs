@@ -28,6 +28,9 @@ public static partial class StorageExtensions
                 return multiplexer;
             });
             services.AddSingleton<IGatewayStore, RedisGatewayStore>();
+
+            // Connect at start-up rather than on the first request, so readiness turns green as early as possible.
+            services.AddHostedService<RedisConnector>();
         }
 
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
@@ -64,6 +67,17 @@ public static partial class StorageExtensions
         {
             services.AddSingleton(TimeProvider.System);
         }
+    }
+
+    private sealed class RedisConnector(IServiceProvider services) : IHostedService
+    {
+        public Task StartAsync(CancellationToken cancellationToken)
+        {
+            _ = services.GetRequiredService<IGatewayStore>();
+            return Task.CompletedTask;
+        }
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
     }
 
     private sealed class StoreHealthCheck(IGatewayStore store) : IHealthCheck

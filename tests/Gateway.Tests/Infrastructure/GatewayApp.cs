@@ -80,6 +80,17 @@ public sealed class GatewayApp : WebApplicationFactory<Program>
             throw;
         }
 
+        if (redis is not null)
+        {
+            // As an orchestrator would: no traffic before readiness (the Redis connection is up).
+            var ready = await Poll.UntilAsync(async () => (await app.AnonymousClient().GetAsync("/readyz")).IsSuccessStatusCode, TimeSpan.FromSeconds(15));
+            if (!ready)
+            {
+                await app.DisposeAsync();
+                throw new InvalidOperationException("The gateway did not become ready (Redis) within 15 s.");
+            }
+        }
+
         return app;
     }
 
