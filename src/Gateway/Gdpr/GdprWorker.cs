@@ -39,6 +39,11 @@ internal sealed partial class GdprWorker(
             {
                 LogStoreDown(logger, ex.GetType().Name);
             }
+            catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
+            {
+                // A worker that dies would stop the whole gateway (BackgroundService's default): log and keep working.
+                LogWorkerError(logger, ex);
+            }
 
             try
             {
@@ -58,7 +63,7 @@ internal sealed partial class GdprWorker(
         {
             await queue.HandBackAsync(_consumer, cancellationToken);
         }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException or ObjectDisposedException or OperationCanceledException)
         {
             // Not fatal: silent entries are claimed by another instance after Gdpr:ClaimIdleTime.
             LogStoreDown(logger, ex.GetType().Name);
@@ -176,6 +181,9 @@ internal sealed partial class GdprWorker(
 
     [LoggerMessage(7003, LogLevel.Warning, "GDPR worker could not reach the store ({Error}); retrying.")]
     private static partial void LogStoreDown(ILogger logger, string error);
+
+    [LoggerMessage(7004, LogLevel.Error, "GDPR worker failed on a pass over the queue; it goes on with the next pass.")]
+    private static partial void LogWorkerError(ILogger logger, Exception exception);
 }
 
 /// <summary>Observable GDPR state: the age of the oldest unfinished job, refreshed by the worker loop (no store call per scrape).</summary>

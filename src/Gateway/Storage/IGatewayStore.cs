@@ -8,9 +8,6 @@ namespace Genlook.Gateway.Storage;
 /// </summary>
 public interface IGatewayStore
 {
-    /// <summary><c>true</c> for an implementation that several gateway instances share.</summary>
-    bool IsShared { get; }
-
     Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default);
 
     Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default);

@@ -12,8 +12,6 @@ internal sealed class InMemoryGatewayStore(TimeProvider time) : IGatewayStore
     private readonly ConcurrentDictionary<string, IndexEntry> _indexes = new(StringComparer.Ordinal);
     private long _operations;
 
-    public bool IsShared => false;
-
     public Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default) =>
         Task.FromResult(TryGetLive(key, out var entry) ? entry.Value : null);
 

@@ -28,8 +28,6 @@ internal sealed class RedisGatewayStore : IGatewayStore
         return 1
         """);
 
-    public bool IsShared => true;
-
     public Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default) =>
         Run("GET", async db => (byte[]?)await db.StringGetAsync(key));
 

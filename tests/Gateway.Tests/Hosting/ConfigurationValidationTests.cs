@@ -82,9 +82,9 @@ public sealed class ConfigurationValidationTests
                 {
                     return (await client.GetAsync($"http://127.0.0.1:{port}/healthz")).IsSuccessStatusCode;
                 }
-                catch (HttpRequestException)
+                catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException)
                 {
-                    return process.HasExited;
+                    return process.HasExited; // not listening yet, or slow under load: ask again
                 }
             }, StartupBound);
             if (!process.HasExited)
