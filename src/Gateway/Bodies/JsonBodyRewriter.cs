@@ -90,6 +90,31 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
             : new BodyRewrite { Body = JsonSerializer.SerializeToUtf8Bytes(body, CompatJsonContext.Default.JsonObject), AppliedRules = applied };
     }
 
+    /// <summary>
+    /// The emulated <c>PATCH /products/{externalId}</c>: the path's id merged into the body (a different one in the body
+    /// is a conflict), then the product rows, in one parse.
+    /// </summary>
+    public BodyRewrite RewritePatch(ReadOnlySpan<byte> json, string externalId)
+    {
+        if (ParseObject(json) is not { } body)
+        {
+            return BodyRewrite.Invalid([new ErrorDetail("", "The body must be a JSON object (duplicate members are not allowed).")]);
+        }
+
+        if (body.TryGetPropertyValue("externalId", out var existing) && existing is not null &&
+            !(existing.GetValueKind() == JsonValueKind.String && existing.GetValue<string>() == externalId))
+        {
+            return BodyRewrite.Invalid([new ErrorDetail("externalId", "Conflicts with the externalId in the path.")]);
+        }
+
+        body["externalId"] = externalId;
+        var conflicts = new List<ErrorDetail>();
+        var applied = compat.RewriteProduct(body, "", conflicts);
+        return conflicts.Count > 0
+            ? BodyRewrite.Invalid(conflicts)
+            : new BodyRewrite { Body = JsonSerializer.SerializeToUtf8Bytes(body, CompatJsonContext.Default.JsonObject), AppliedRules = applied };
+    }
+
     private static JsonObject? ParseObject(ReadOnlySpan<byte> json)
     {
         try

@@ -1,6 +1,4 @@
 using System.Security.Cryptography;
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Compat;
 using Genlook.Gateway.Errors;
 using Genlook.Gateway.Identity;
@@ -81,7 +79,7 @@ internal sealed class RequestBodyMiddleware(
     {
         // PATCH was removed upstream in 1.0: it becomes POST /products with the id merged into the body (partial updates).
         var patchId = route == GatewayRoute.ProductPatch ? context.Request.RouteValues["externalId"] as string : null;
-        BodyRewrite Rewrite(ReadOnlySpan<byte> body) => patchId is null ? rewriter.RewriteProduct(body) : RewritePatch(body, patchId);
+        BodyRewrite Rewrite(ReadOnlySpan<byte> body) => patchId is null ? rewriter.RewriteProduct(body) : rewriter.RewritePatch(body, patchId);
 
         if (await RewriteDataBodyAsync(context, Rewrite) is not var (rewrite, _))
         {
@@ -134,33 +132,6 @@ internal sealed class RequestBodyMiddleware(
     }
 
     private delegate BodyRewrite RewriteJson(ReadOnlySpan<byte> body);
-
-    private BodyRewrite RewritePatch(ReadOnlySpan<byte> json, string externalId)
-    {
-        JsonObject? body;
-        try
-        {
-            body = JsonNode.Parse(json, documentOptions: new JsonDocumentOptions { MaxDepth = 64, AllowDuplicateProperties = false }) as JsonObject;
-        }
-        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
-        {
-            body = null;
-        }
-
-        if (body is null)
-        {
-            return BodyRewrite.Invalid([new ErrorDetail("", "The body must be a JSON object.")]);
-        }
-
-        if (body.TryGetPropertyValue("externalId", out var existing) && existing is not null &&
-            !(existing.GetValueKind() == JsonValueKind.String && existing.GetValue<string>() == externalId))
-        {
-            return BodyRewrite.Invalid([new ErrorDetail("externalId", "Conflicts with the externalId in the path.")]);
-        }
-
-        body["externalId"] = externalId;
-        return rewriter.RewriteProduct(JsonSerializer.SerializeToUtf8Bytes(body, CompatJsonContext.Default.JsonObject));
-    }
 
     private Task ContinueAsync(HttpContext context, GatewayRoute route, IReadOnlyList<ICompatShape> applied, int? keepForDays, byte[]? fingerprint)
     {
