@@ -56,7 +56,7 @@ public sealed class ConfigurationValidationTests
     /// <summary>Runs the gateway binary; bounded. With <paramref name="expectToServe"/>, waits for it to answer /healthz, then stops it.</summary>
     private static async Task<(int ExitCode, string Output)> RunGatewayAsync(Dictionary<string, string> environment, bool expectToServe = false)
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var psi = new ProcessStartInfo("dotnet")
         {
             ArgumentList = { Path.Combine(AppContext.BaseDirectory, "Genlook.Gateway.dll"), "--urls", $"http://127.0.0.1:{port}" },
@@ -108,10 +108,4 @@ public sealed class ConfigurationValidationTests
         return (process.ExitCode, await stdout + await stderr);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        return ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }

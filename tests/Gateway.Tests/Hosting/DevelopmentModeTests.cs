@@ -27,7 +27,7 @@ public sealed class DevelopmentModeTests
     [Fact]
     public async Task Development_WithNoConfiguration_ServesAWholeSessionFromTheEmbeddedEmulator()
     {
-        await using var app = new DevelopmentApp(FreePort());
+        await using var app = new DevelopmentApp(Ports.Free());
         var client = app.CreateClient();
 
         var tokenResponse = await client.PostAsync("/dev/token?sub=alice", null);
@@ -72,10 +72,4 @@ public sealed class DevelopmentModeTests
         Assert.Equal("image/png", result.Content.Headers.ContentType?.MediaType);
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
