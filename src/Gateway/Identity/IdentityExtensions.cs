@@ -27,6 +27,16 @@ public static class IdentityExtensions
                 options.IncludeErrorDetails = environment.IsDevelopment();
                 options.Events = new GatewayJwtBearerEvents();
             })
+            .PostConfigure(options =>
+            {
+                // ASP.NET Core reads configured SigningKeys lazily, from configuration, each time the parameters are
+                // cloned: once per request. Read them once (the options instance lives as long as the app anyway).
+                var parameters = options.TokenValidationParameters;
+                parameters.IssuerSigningKeys = parameters.IssuerSigningKeys?.ToArray();
+
+                // The raw token is never read back from the authentication properties.
+                options.SaveToken = false;
+            })
             .Validate(HasJwtConfiguration,
                 "Authentication:Schemes:Bearer needs either Authority (OIDC) or SigningKeys with ValidIssuer, and ValidAudiences (or Audience).")
             .ValidateOnStart();

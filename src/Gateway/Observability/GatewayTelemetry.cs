@@ -31,11 +31,23 @@ public sealed class GatewayTelemetry : IDisposable
     public Meter Meter { get; }
 
     /// <summary>Records a decision of the gateway on the request's span (<c>gateway.*</c> attributes, low cardinality).</summary>
-    public static void Decision(string name, string value) => Activity.Current?.SetTag(name, value);
+    public static void Decision(string name, string value)
+    {
+        // Only on a span that is recorded: ASP.NET Core creates an activity per request even when nothing listens.
+        if (Activity.Current is { Recorded: true } activity)
+        {
+            activity.SetTag(name, value);
+        }
+    }
 
     /// <summary>A client span around one store (Redis) call, following the database semantic conventions.</summary>
     public static Activity? StartStoreCall(string operation)
     {
+        if (!ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
         var activity = ActivitySource.StartActivity("redis " + operation, ActivityKind.Client);
         if (activity is not null)
         {

@@ -1,5 +1,5 @@
 using System.Globalization;
-using System.Text;
+using System.Runtime.CompilerServices;
 using System.Threading.RateLimiting;
 using Genlook.Gateway.Identity;
 using Genlook.Gateway.Observability;
@@ -16,6 +16,9 @@ internal sealed class RateLimitDecider(
     IRateLimitStore store, IOptions<RateLimitingOptions> options, IHttpContextAccessor accessor, GatewayTelemetry telemetry)
 {
     private readonly RateLimitingOptions _options = options.Value;
+
+    // RateLimit-Policy depends on the policy alone: written once per policy, not per request.
+    private readonly Dictionary<string, string> _policyHeaders = RateLimitPolicies.All.ToDictionary(p => p, p => PolicyHeader(options.Value, p));
 
     public RateLimitRequest RequestFor(string policy, IGatewayUserFeature user)
     {
@@ -45,9 +48,8 @@ internal sealed class RateLimitDecider(
         // The limiter API carries no HttpContext; the request that is asking is the current one.
         if (accessor.HttpContext is { } context)
         {
-            var (policyHeader, stateHeader) = Headers(request, decision);
-            context.Response.Headers["RateLimit-Policy"] = policyHeader;
-            context.Response.Headers["RateLimit"] = stateHeader;
+            context.Response.Headers["RateLimit-Policy"] = _policyHeaders[policy];
+            context.Response.Headers["RateLimit"] = StateHeader(request, decision);
             if (decision.Allowed)
             {
                 context.Features.Set(new RateLimitCharge(request));
@@ -57,19 +59,36 @@ internal sealed class RateLimitDecider(
         return decision.Allowed ? Lease.Acquired : new Lease(decision.RetryAfter);
     }
 
-    internal static (string Policy, string State) Headers(RateLimitRequest request, RateLimitDecision decision)
+    /// <summary><c>RateLimit-Policy</c>: <c>"reads";q=300;w=60</c>, and for try-ons the account budget after the user's.</summary>
+    internal static string PolicyHeader(RateLimitingOptions options, string policy)
     {
-        var policy = new StringBuilder();
-        var state = new StringBuilder();
+        static string Item(string name, RateLimitPolicyOptions rule) =>
+            string.Create(CultureInfo.InvariantCulture, $"\"{name}\";q={rule.PermitLimit};w={(long)rule.Window!.Value.TotalSeconds}");
+
+        var own = Item(policy, options.Get(policy));
+        return policy == RateLimitPolicies.TryOn ? own + ", " + Item(RateLimitPolicies.Account, options.Get(RateLimitPolicies.Account)) : own;
+    }
+
+    /// <summary><c>RateLimit</c>: <c>"reads";r=299;t=60</c> per rule, in the order of <c>RateLimit-Policy</c>.</summary>
+    internal static string StateHeader(RateLimitRequest request, RateLimitDecision decision)
+    {
+        var handler = new DefaultInterpolatedStringHandler(0, 0, CultureInfo.InvariantCulture, stackalloc char[128]);
         for (var i = 0; i < request.Rules.Count; i++)
         {
-            var rule = request.Rules[i];
-            var separator = i == 0 ? "" : ", ";
-            policy.Append(CultureInfo.InvariantCulture, $"{separator}\"{rule.Policy}\";q={rule.PermitLimit};w={(long)rule.Window.TotalSeconds}");
-            state.Append(CultureInfo.InvariantCulture, $"{separator}\"{rule.Policy}\";r={decision.States[i].Remaining};t={(long)Math.Ceiling(decision.States[i].ResetAfter.TotalSeconds)}");
+            if (i > 0)
+            {
+                handler.AppendLiteral(", ");
+            }
+
+            handler.AppendLiteral("\"");
+            handler.AppendFormatted(request.Rules[i].Policy);
+            handler.AppendLiteral("\";r=");
+            handler.AppendFormatted(decision.States[i].Remaining);
+            handler.AppendLiteral(";t=");
+            handler.AppendFormatted((long)Math.Ceiling(decision.States[i].ResetAfter.TotalSeconds));
         }
 
-        return (policy.ToString(), state.ToString());
+        return handler.ToStringAndClear();
     }
 
     private sealed class Lease(TimeSpan? retryAfter) : RateLimitLease

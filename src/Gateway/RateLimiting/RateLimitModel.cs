@@ -9,7 +9,11 @@ public sealed record RateLimitRule(string Policy, string Key, int PermitLimit, T
 /// </summary>
 public sealed record RateLimitRequest(IReadOnlyList<RateLimitRule> Rules, string? HoldKey)
 {
-    public string AdmissionId { get; } = Guid.NewGuid().ToString("N");
+    // Unique across instances (a random prefix per process) without a GUID per request.
+    private static readonly string InstancePrefix = Convert.ToHexString(System.Security.Cryptography.RandomNumberGenerator.GetBytes(8)) + ":";
+    private static long _admissions;
+
+    public string AdmissionId { get; } = InstancePrefix + Interlocked.Increment(ref _admissions).ToString(System.Globalization.CultureInfo.InvariantCulture);
 }
 
 /// <summary>The state of one rule after a decision, for the <c>RateLimit</c> header.</summary>

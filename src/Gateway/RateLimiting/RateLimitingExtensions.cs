@@ -28,7 +28,8 @@ public static class RateLimitingExtensions
         }
         else
         {
-            services.AddSingleton(sp => new RedisRateLimitStore(sp.GetRequiredService<IConnectionMultiplexer>()));
+            services.AddSingleton(sp => new RedisRateLimitStore(
+                sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RateLimitingOptions>>().Value.RedisBudget));
             services.AddSingleton<IRateLimitStore, ResilientRateLimitStore>();
         }
 

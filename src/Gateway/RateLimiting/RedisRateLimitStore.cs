@@ -1,59 +1,79 @@
 using StackExchange.Redis;
+using Genlook.Gateway.Storage;
 
 namespace Genlook.Gateway.RateLimiting;
 
 /// <summary>
-/// Sliding-window logs in Redis (a sorted set of admission times per rule): one Lua script per request checks the
-/// account hold and every rule, and charges all rules or none, with Redis's own clock — exact across any number of
-/// gateway instances, in one round trip. Keys expire on their own one window after their last admission.
+/// Sliding-window logs in Redis (a sorted set of admission times per rule): a Lua script checks the account hold and
+/// every rule of a request, and charges all rules or none, with Redis's own clock — exact across any number of gateway
+/// instances. Keys expire on their own one window after their last admission.
+/// Decisions are batched (<see cref="RedisScriptBatcher{TItem,TResult}"/>): requests that ask while a call is out go
+/// together in the next one, which decides them one after the other inside Redis, so batching changes no verdict.
 /// </summary>
-internal sealed class RedisRateLimitStore(IConnectionMultiplexer redis) : IRateLimitStore
+internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
 {
-    // KEYS[1..n]: rule keys (sorted sets of admissions); KEYS[n+1]: hold key (optional).
-    // ARGV[1]: now in ms (0: use Redis TIME); ARGV[2]: n; ARGV[3]: 1 when KEYS[n+1] is a hold key; ARGV[4]: admission id;
-    // then per rule: limit, window ms.
-    // Returns { allowed, retry_ms, remaining_1, reset_ms_1, ... }.
-    private const string AcquireScript =
+    // KEYS: each request's rule keys, then its hold key (if any), request after request.
+    // ARGV[1]: now in ms (0: use Redis TIME); ARGV[2]: the number of requests; then per request:
+    //   rule count n, 1 when a hold key follows the rule keys, admission id, then per rule: limit, window ms.
+    // Returns per request, flattened: allowed (1/0), retry ms, then per rule: remaining, reset ms.
+    internal const string AcquireScript =
         """
         local now = tonumber(ARGV[1])
         if now == 0 then
           local t = redis.call('TIME')
           now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
         end
-        local n = tonumber(ARGV[2])
-        local retry = 0
-        local counts = {}
-        for i = 1, n do
-          local limit = tonumber(ARGV[3 + 2 * i])
-          local window = tonumber(ARGV[4 + 2 * i])
-          redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
-          local count = redis.call('ZCARD', KEYS[i])
-          counts[i] = count
-          if count >= limit then
-            local leaving = redis.call('ZRANGE', KEYS[i], count - limit, count - limit, 'WITHSCORES')
-            local wait = tonumber(leaving[2]) + window - now
-            if wait > retry then retry = wait end
+        local result = {}
+        local a = 3
+        local k = 1
+        for _ = 1, tonumber(ARGV[2]) do
+          local n = tonumber(ARGV[a])
+          local held = ARGV[a + 1] == '1'
+          local id = ARGV[a + 2]
+          local base = a + 3
+          a = base + 2 * n
+          local retry = 0
+          local counts = {}
+          for i = 0, n - 1 do
+            local key = KEYS[k + i]
+            local limit = tonumber(ARGV[base + 2 * i])
+            local window = tonumber(ARGV[base + 2 * i + 1])
+            redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+            local count = redis.call('ZCARD', key)
+            counts[i] = count
+            if count >= limit then
+              local leaving = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
+              local wait = tonumber(leaving[2]) + window - now
+              if wait > retry then retry = wait end
+            end
           end
-        end
-        if tonumber(ARGV[3]) == 1 then
-          local hold = redis.call('PTTL', KEYS[n + 1])
-          if hold > retry then retry = hold end
-        end
-        local result = {1, math.ceil(retry)}
-        if retry > 0 then result[1] = 0 end
-        for i = 1, n do
-          local limit = tonumber(ARGV[3 + 2 * i])
-          local window = tonumber(ARGV[4 + 2 * i])
-          if retry <= 0 then
-            redis.call('ZADD', KEYS[i], now, ARGV[4])
-            redis.call('PEXPIRE', KEYS[i], window)
-            counts[i] = counts[i] + 1
+          if held then
+            local hold = redis.call('PTTL', KEYS[k + n])
+            if hold > retry then retry = hold end
           end
-          local reset = 0
-          local oldest = redis.call('ZRANGE', KEYS[i], 0, 0, 'WITHSCORES')
-          if oldest[2] then reset = tonumber(oldest[2]) + window - now end
-          result[1 + 2 * i] = limit - counts[i]
-          result[2 + 2 * i] = math.ceil(reset)
+          local r = #result
+          result[r + 1] = retry > 0 and 0 or 1
+          result[r + 2] = math.ceil(retry)
+          for i = 0, n - 1 do
+            local key = KEYS[k + i]
+            local limit = tonumber(ARGV[base + 2 * i])
+            local window = tonumber(ARGV[base + 2 * i + 1])
+            local reset = 0
+            if retry <= 0 then
+              redis.call('ZADD', key, now, id)
+              redis.call('PEXPIRE', key, window)
+              counts[i] = counts[i] + 1
+            end
+            if retry <= 0 and counts[i] == 1 then
+              reset = window
+            elseif counts[i] > 0 then
+              local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
+              reset = tonumber(oldest[2]) + window - now
+            end
+            result[r + 3 + 2 * i] = limit - counts[i]
+            result[r + 4 + 2 * i] = math.ceil(reset)
+          end
+          k = k + n + (held and 1 or 0)
         end
         return result
         """;
@@ -65,51 +85,102 @@ internal sealed class RedisRateLimitStore(IConnectionMultiplexer redis) : IRateL
         return 1
         """;
 
-    private readonly TimeProvider? _clock;
+    private readonly IConnectionMultiplexer _redis;
+    private readonly Batcher _batcher;
+
+    /// <param name="redis">The connection.</param>
+    /// <param name="budget">How long a decision may wait for Redis (twice this at worst: queued, then in flight).</param>
+    public RedisRateLimitStore(IConnectionMultiplexer redis, TimeSpan budget)
+        : this(redis, budget, null)
+    {
+    }
 
     /// <summary>With a clock, the script uses its time instead of Redis's (virtual time in tests).</summary>
     public RedisRateLimitStore(IConnectionMultiplexer redis, TimeProvider clock)
-        : this(redis) => _clock = clock;
-
-    public async Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default)
+        : this(redis, Timeout.InfiniteTimeSpan, clock)
     {
-        var rules = request.Rules;
-        var keys = new RedisKey[rules.Count + (request.HoldKey is null ? 0 : 1)];
-        var args = new RedisValue[4 + 2 * rules.Count];
-        args[0] = _clock is null ? 0 : _clock.GetUtcNow().ToUnixTimeMilliseconds();
-        args[1] = rules.Count;
-        args[2] = request.HoldKey is null ? 0 : 1;
-        args[3] = request.AdmissionId;
-        for (var i = 0; i < rules.Count; i++)
-        {
-            keys[i] = rules[i].Key;
-            args[4 + 2 * i] = rules[i].PermitLimit;
-            args[5 + 2 * i] = (long)rules[i].Window.TotalMilliseconds;
-        }
-
-        if (request.HoldKey is not null)
-        {
-            keys[^1] = request.HoldKey;
-        }
-
-        RedisResult[] result;
-        using (Observability.GatewayTelemetry.StartStoreCall("EVALSHA rate-limit"))
-        {
-            result = (RedisResult[])(await redis.GetDatabase().ScriptEvaluateAsync(AcquireScript, keys, args))!;
-        }
-
-        var states = new RateLimitState[rules.Count];
-        for (var i = 0; i < rules.Count; i++)
-        {
-            states[i] = new RateLimitState(Math.Clamp((int)result[2 + 2 * i], 0, rules[i].PermitLimit), TimeSpan.FromMilliseconds((long)result[3 + 2 * i]));
-        }
-
-        return new RateLimitDecision((int)result[0] == 1, TimeSpan.FromMilliseconds((long)result[1]), states);
     }
 
+    private RedisRateLimitStore(IConnectionMultiplexer redis, TimeSpan budget, TimeProvider? clock)
+    {
+        _redis = redis;
+        _batcher = new Batcher(redis, budget, clock);
+    }
+
+    public Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default) =>
+        _batcher.RunAsync(request);
+
     public Task RefundAsync(RateLimitRequest request, CancellationToken cancellationToken = default) =>
-        redis.GetDatabase().ScriptEvaluateAsync(RefundScript, request.Rules.Select(r => (RedisKey)r.Key).ToArray(), [request.AdmissionId]);
+        _redis.GetDatabase().ScriptEvaluateAsync(RefundScript, request.Rules.Select(r => (RedisKey)r.Key).ToArray(), [request.AdmissionId]);
 
     public Task HoldAsync(string holdKey, TimeSpan duration, CancellationToken cancellationToken = default) =>
-        redis.GetDatabase().StringSetAsync(holdKey, "1", duration);
+        _redis.GetDatabase().StringSetAsync(holdKey, "1", duration);
+
+    public ValueTask DisposeAsync() => _batcher.DisposeAsync();
+
+    /// <summary>One call in flight at a time: batches grow exactly as fast as Redis (or the network) is slow.</summary>
+    private sealed class Batcher(IConnectionMultiplexer redis, TimeSpan budget, TimeProvider? clock)
+        : RedisScriptBatcher<RateLimitRequest, RateLimitDecision>(redis, AcquireScript, "EVALSHA rate-limit", budget, maxInFlight: 1)
+    {
+        protected override RedisKey SlotKey(RateLimitRequest item) => item.Rules[0].Key;
+
+        protected override (RedisKey[] Keys, RedisValue[] Args) Encode(IReadOnlyList<RateLimitRequest> items)
+        {
+            var keyCount = 0;
+            var argCount = 2;
+            foreach (var request in items)
+            {
+                keyCount += request.Rules.Count + (request.HoldKey is null ? 0 : 1);
+                argCount += 3 + 2 * request.Rules.Count;
+            }
+
+            var keys = new RedisKey[keyCount];
+            var args = new RedisValue[argCount];
+            args[0] = clock is null ? 0 : clock.GetUtcNow().ToUnixTimeMilliseconds();
+            args[1] = items.Count;
+            int k = 0, a = 2;
+            foreach (var request in items)
+            {
+                var rules = request.Rules;
+                args[a++] = rules.Count;
+                args[a++] = request.HoldKey is null ? 0 : 1;
+                args[a++] = request.AdmissionId;
+                for (var i = 0; i < rules.Count; i++)
+                {
+                    keys[k++] = rules[i].Key;
+                    args[a++] = rules[i].PermitLimit;
+                    args[a++] = (long)rules[i].Window.TotalMilliseconds;
+                }
+
+                if (request.HoldKey is not null)
+                {
+                    keys[k++] = request.HoldKey;
+                }
+            }
+
+            return (keys, args);
+        }
+
+        protected override void Decode(RedisResult result, IReadOnlyList<RateLimitRequest> items, Span<RateLimitDecision> results)
+        {
+            var values = (RedisResult[])result!;
+            var r = 0;
+            for (var n = 0; n < items.Count; n++)
+            {
+                var rules = items[n].Rules;
+                var allowed = (int)values[r] == 1;
+                var retry = TimeSpan.FromMilliseconds((long)values[r + 1]);
+                var states = new RateLimitState[rules.Count];
+                for (var i = 0; i < rules.Count; i++)
+                {
+                    states[i] = new RateLimitState(
+                        Math.Clamp((int)values[r + 2 + 2 * i], 0, rules[i].PermitLimit),
+                        TimeSpan.FromMilliseconds((long)values[r + 3 + 2 * i]));
+                }
+
+                r += 2 + 2 * rules.Count;
+                results[n] = new RateLimitDecision(allowed, retry, states);
+            }
+        }
+    }
 }

@@ -30,7 +30,8 @@ internal sealed partial class ResilientRateLimitStore(
     {
         try
         {
-            return await RunAsync(() => _redis.AcquireAsync(request, cancellationToken));
+            // The Redis store bounds its own wait (per batch), so no timer per request here.
+            return await RunAsync(() => _redis.AcquireAsync(request, cancellationToken), bounded: true);
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
@@ -77,7 +78,7 @@ internal sealed partial class ResilientRateLimitStore(
         }
     }
 
-    private async Task<T> RunAsync<T>(Func<Task<T>> operation)
+    private async Task<T> RunAsync<T>(Func<Task<T>> operation, bool bounded = false)
     {
         var openUntil = Volatile.Read(ref _openUntil);
         var probe = false;
@@ -99,7 +100,8 @@ internal sealed partial class ResilientRateLimitStore(
             }
 
             // StackExchange.Redis commands take no CancellationToken: bound the wait instead.
-            var result = await operation().WaitAsync(_options.RedisBudget, CancellationToken.None);
+            var task = operation();
+            var result = await (bounded ? task : task.WaitAsync(_options.RedisBudget, CancellationToken.None));
             if (probe)
             {
                 Volatile.Write(ref _openUntil, 0);

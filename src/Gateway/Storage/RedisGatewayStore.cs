@@ -7,26 +7,32 @@ namespace Genlook.Gateway.Storage;
 /// The shared store on StackExchange.Redis: one multiplexer for the process. When the connection is known to be down,
 /// calls fail at once instead of queueing until a timeout, so a dead Redis costs microseconds, not seconds.
 /// </summary>
-internal sealed class RedisGatewayStore : IGatewayStore
+internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
 {
     private readonly IConnectionMultiplexer redis;
+
+    private readonly SetIndexedBatcher setIndexed;
 
     public RedisGatewayStore(IConnectionMultiplexer redis, Observability.GatewayTelemetry telemetry)
     {
         this.redis = redis;
+        setIndexed = new SetIndexedBatcher(redis);
         telemetry.Meter.CreateObservableGauge("gateway.redis.available", () => redis.IsConnected ? 1 : 0, "{bool}",
             "1 while the gateway's Redis connection is up, 0 while it is down.");
     }
 
-    // Sets the value and adds its key to the user's index; the index never expires before its newest member.
-    private static readonly LuaScript SetIndexedScript = LuaScript.Prepare(
+    // Per item (KEYS: key, index; ARGV: value, ttl ms): sets the value and adds its key to the user's index; the index
+    // never expires before its newest member.
+    private const string SetIndexedScript =
         """
-        redis.call('SET', @key, @value, 'PX', @ttl)
-        redis.call('SADD', @index, @key)
-        local current = redis.call('PTTL', @index)
-        if current < tonumber(@ttl) then redis.call('PEXPIRE', @index, @ttl) end
+        for i = 1, #KEYS / 2 do
+          local key, index, ttl = KEYS[2 * i - 1], KEYS[2 * i], tonumber(ARGV[2 * i])
+          redis.call('SET', key, ARGV[2 * i - 1], 'PX', ttl)
+          redis.call('SADD', index, key)
+          if redis.call('PTTL', index) < ttl then redis.call('PEXPIRE', index, ttl) end
+        end
         return 1
-        """);
+        """;
 
     public Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default) =>
         Run("GET", async db => (byte[]?)await db.StringGetAsync(key));
@@ -40,14 +46,9 @@ internal sealed class RedisGatewayStore : IGatewayStore
     public Task<bool> SetIfAbsentAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
         Run("SET NX", db => db.StringSetAsync(key, value, timeToLive, When.NotExists));
 
+    // Batched: a try-on writes an ownership record on every answer, so these calls are as frequent as requests.
     public Task SetIndexedAsync(string indexKey, string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
-        Run("EVALSHA set-indexed", db => db.ScriptEvaluateAsync(SetIndexedScript, new
-        {
-            key = (RedisKey)key,
-            index = (RedisKey)indexKey,
-            value = (RedisValue)value,
-            ttl = (long)Math.Ceiling(timeToLive.TotalMilliseconds),
-        }));
+        Run("set-indexed", async _ => await setIndexed.RunAsync(new IndexedWrite(indexKey, key, value, (long)Math.Ceiling(timeToLive.TotalMilliseconds))), traced: false);
 
     public Task<IReadOnlyList<string>> GetIndexAsync(string indexKey, CancellationToken cancellationToken = default) =>
         Run<IReadOnlyList<string>>("SMEMBERS", async db => (await db.SetMembersAsync(indexKey)).Select(v => v.ToString()).ToArray());
@@ -55,21 +56,23 @@ internal sealed class RedisGatewayStore : IGatewayStore
     public Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) =>
         keys.Count == 0 ? Task.FromResult(0L) : Run("DEL", db => db.KeyDeleteAsync(keys.Select(k => (RedisKey)k).ToArray()));
 
+    public ValueTask DisposeAsync() => setIndexed.DisposeAsync();
+
     public Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default) => Run("PING", db => db.PingAsync());
 
-    private async Task<T> Run<T>(string name, Func<IDatabase, Task<T>> operation)
+    private async Task<T> Run<T>(string name, Func<IDatabase, Task<T>> operation, bool traced = true)
     {
         if (!redis.IsConnected)
         {
             throw new StoreUnavailableException("Redis is not connected.");
         }
 
-        using var activity = Observability.GatewayTelemetry.StartStoreCall(name);
+        using var activity = traced ? Observability.GatewayTelemetry.StartStoreCall(name) : null;
         try
         {
             return await operation(redis.GetDatabase());
         }
-        catch (Exception ex) when (ex is RedisConnectionException or RedisTimeoutException || (ex is RedisServerException server && IsTransient(server.Message)))
+        catch (Exception ex) when (ex is RedisConnectionException or TimeoutException || (ex is RedisServerException server && IsTransient(server.Message)))
         {
             throw new StoreUnavailableException("Redis did not answer: " + ex.GetType().Name, ex);
         }
@@ -84,4 +87,30 @@ internal sealed class RedisGatewayStore : IGatewayStore
     private static bool IsTransient(string message) =>
         message.StartsWith("LOADING", StringComparison.Ordinal) || message.StartsWith("MASTERDOWN", StringComparison.Ordinal) ||
         message.StartsWith("READONLY", StringComparison.Ordinal) || message.StartsWith("TRYAGAIN", StringComparison.Ordinal);
+
+    private readonly record struct IndexedWrite(string Index, string Key, ReadOnlyMemory<byte> Value, long TtlMilliseconds);
+
+    /// <summary>Several writers in flight at once: a slow call must not hold up the others for long.</summary>
+    private sealed class SetIndexedBatcher(IConnectionMultiplexer redis)
+        : RedisScriptBatcher<IndexedWrite, bool>(redis, SetIndexedScript, "EVALSHA set-indexed", TimeSpan.FromMilliseconds(redis.TimeoutMilliseconds), maxInFlight: 4)
+    {
+        protected override RedisKey SlotKey(IndexedWrite item) => item.Index;
+
+        protected override (RedisKey[] Keys, RedisValue[] Args) Encode(IReadOnlyList<IndexedWrite> items)
+        {
+            var keys = new RedisKey[2 * items.Count];
+            var args = new RedisValue[2 * items.Count];
+            for (var i = 0; i < items.Count; i++)
+            {
+                keys[2 * i] = items[i].Key;
+                keys[2 * i + 1] = items[i].Index;
+                args[2 * i] = items[i].Value;
+                args[2 * i + 1] = items[i].TtlMilliseconds;
+            }
+
+            return (keys, args);
+        }
+
+        protected override void Decode(RedisResult result, IReadOnlyList<IndexedWrite> items, Span<bool> results) => results.Fill(true);
+    }
 }

@@ -42,7 +42,7 @@ public class RateLimiterBenchmarks
             }
         }
 
-        _store = new RedisRateLimitStore(_connection);
+        _store = new RedisRateLimitStore(_connection, TimeSpan.FromSeconds(1));
         // Limits high enough never to reject, short windows so the logs stay small, as in production traffic.
         _tryOn = new RateLimitRequest(
             [new RateLimitRule("tryon", "{a:bench}:rl:tryon:user", 1_000_000, TimeSpan.FromSeconds(1)), new RateLimitRule("account", "{a:bench}:rl:account", 1_000_000, TimeSpan.FromSeconds(1))],

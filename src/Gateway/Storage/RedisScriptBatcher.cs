@@ -1,0 +1,208 @@
+using System.Diagnostics;
+using System.Threading.Channels;
+using StackExchange.Redis;
+
+namespace Genlook.Gateway.Storage;
+
+/// <summary>
+/// Coalesces concurrent calls of one Lua script into one call that handles them in order (auto-batching): calls that
+/// arrive while a batch is out wait for a free slot and then go together. Under load this turns one round trip per
+/// request into one per batch — in Redis the script call's fixed price and the socket work, in the gateway the
+/// client's per-command work — while a lone call on an idle gateway goes at once. A batch's script runs atomically, so
+/// each item still sees the effects of the items before it: batching changes no outcome.
+/// <para>
+/// Hand-written because StackExchange.Redis pipelines commands but cannot merge them, and no library batches scripts.
+/// In Redis Cluster a batch only holds items whose first key has the same hash slot (one script call may touch one
+/// slot; each item's keys must share a hash tag, as the gateway's keys do).
+/// </para>
+/// <para>
+/// Bounded: at most <see cref="MaxQueued"/> items wait (more fail at once), and an item that waited longer than the
+/// budget fails without being sent, as does a batch whose call takes longer than it; so no caller waits more than
+/// about twice the budget, however slow Redis is.
+/// </para>
+/// </summary>
+internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
+{
+    /// <summary>Items per script call; a longer queue goes in several calls.</summary>
+    public const int MaxBatch = 128;
+
+    private const int MaxQueued = 16_384;
+
+    private readonly IConnectionMultiplexer _redis;
+    private readonly string _script;
+    private readonly string _operation;
+    private readonly TimeSpan _budget;
+    private readonly SemaphoreSlim _slots;
+    private readonly int _maxInFlight;
+    private readonly Channel<Pending> _queue = Channel.CreateBounded<Pending>(new BoundedChannelOptions(MaxQueued)
+    {
+        SingleReader = true,
+        FullMode = BoundedChannelFullMode.Wait,
+    });
+
+    private readonly Task _loop;
+    private bool? _isCluster;
+
+    /// <param name="redis">The connection.</param>
+    /// <param name="script">The Lua script, which takes a whole batch (see <see cref="Encode"/>).</param>
+    /// <param name="operation">The span name of a call, e.g. <c>EVALSHA rate-limit</c>.</param>
+    /// <param name="budget">How long an item may wait for its batch to start, and a batch for its answer.</param>
+    /// <param name="maxInFlight">
+    /// Batches out at once. One gives the largest batches (they grow exactly as fast as Redis is slow); more keeps one
+    /// slow call from holding up the others.
+    /// </param>
+    protected RedisScriptBatcher(IConnectionMultiplexer redis, string script, string operation, TimeSpan budget, int maxInFlight)
+    {
+        _redis = redis;
+        _script = script;
+        _operation = operation;
+        _budget = budget;
+        _maxInFlight = maxInFlight;
+        _slots = new SemaphoreSlim(maxInFlight, maxInFlight);
+        _loop = Task.Run(SendBatchesAsync);
+    }
+
+    /// <summary>Queues <paramref name="item"/> for the next batch; the task ends with its result or the batch's failure.</summary>
+    public Task<TResult> RunAsync(TItem item)
+    {
+        var pending = new Pending(item);
+        if (!_queue.Writer.TryWrite(pending))
+        {
+            pending.TrySetException(new TimeoutException($"Too many '{_operation}' calls are waiting for Redis."));
+        }
+
+        return pending.Task;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        _queue.Writer.TryComplete();
+        await _loop.ConfigureAwait(false);
+        GC.SuppressFinalize(this);
+    }
+
+    /// <summary>The key whose hash slot the item's keys share (Redis Cluster).</summary>
+    protected abstract RedisKey SlotKey(TItem item);
+
+    /// <summary>The script's KEYS and ARGV for a batch, items in order.</summary>
+    protected abstract (RedisKey[] Keys, RedisValue[] Args) Encode(IReadOnlyList<TItem> items);
+
+    /// <summary>Each item's result from the script's answer, in order.</summary>
+    protected abstract void Decode(RedisResult result, IReadOnlyList<TItem> items, Span<TResult> results);
+
+    private async Task SendBatchesAsync()
+    {
+        var reader = _queue.Reader;
+        var waiting = new List<Pending>(MaxBatch);
+        var otherSlots = new List<Pending>();
+        while (waiting.Count > 0 || await reader.WaitToReadAsync().ConfigureAwait(false))
+        {
+            // A free slot first, then whatever queued meanwhile: the batch is as large as the wait made it.
+            await _slots.WaitAsync().ConfigureAwait(false);
+            while (waiting.Count < MaxBatch && reader.TryRead(out var pending))
+            {
+                waiting.Add(pending);
+            }
+
+            var batch = new List<Pending>(waiting.Count);
+            var slot = IsCluster() ? _redis.HashSlot(SlotKey(waiting[0].Item)) : -1;
+            foreach (var pending in waiting)
+            {
+                if (_budget != Timeout.InfiniteTimeSpan && Stopwatch.GetElapsedTime(pending.Queued) > _budget)
+                {
+                    pending.TrySetException(new TimeoutException($"'{_operation}' waited more than {_budget.TotalMilliseconds} ms for Redis."));
+                }
+                else if (slot < 0 || _redis.HashSlot(SlotKey(pending.Item)) == slot)
+                {
+                    batch.Add(pending);
+                }
+                else
+                {
+                    otherSlots.Add(pending); // In a cluster, the other slots' items go in the next rounds.
+                }
+            }
+
+            waiting.Clear();
+            waiting.AddRange(otherSlots);
+            otherSlots.Clear();
+            if (batch.Count == 0)
+            {
+                _slots.Release();
+                continue;
+            }
+
+            _ = SendAsync(batch);
+        }
+
+        // Let the last calls finish before the connection goes.
+        for (var i = 0; i < _maxInFlight; i++)
+        {
+            await _slots.WaitAsync().ConfigureAwait(false);
+        }
+    }
+
+    private async Task SendAsync(List<Pending> batch)
+    {
+        try
+        {
+            var items = new TItem[batch.Count];
+            for (var i = 0; i < items.Length; i++)
+            {
+                items[i] = batch[i].Item;
+            }
+
+            var (keys, args) = Encode(items);
+            RedisResult answer;
+            using (Observability.GatewayTelemetry.StartStoreCall(_operation))
+            {
+                // StackExchange.Redis commands take no CancellationToken: bound the wait instead (one timer per batch).
+                var call = _redis.GetDatabase().ScriptEvaluateAsync(_script, keys, args);
+                answer = await (_budget == Timeout.InfiniteTimeSpan ? call : call.WaitAsync(_budget)).ConfigureAwait(false);
+            }
+
+            var results = new TResult[items.Length];
+            Decode(answer, items, results);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                batch[i].TrySetResult(results[i]);
+            }
+        }
+        catch (Exception ex)
+        {
+            foreach (var pending in batch)
+            {
+                pending.TrySetException(ex);
+            }
+        }
+        finally
+        {
+            _slots.Release();
+        }
+    }
+
+    /// <summary>Whether Redis is a cluster, learnt once connected (a standalone server takes any mix of keys in one call).</summary>
+    private bool IsCluster()
+    {
+        if (_isCluster is { } known)
+        {
+            return known;
+        }
+
+        if (!_redis.IsConnected)
+        {
+            return false;
+        }
+
+        var cluster = _redis.GetEndPoints(configuredOnly: true).Any(endpoint => _redis.GetServer(endpoint).ServerType == ServerType.Cluster);
+        _isCluster = cluster;
+        return cluster;
+    }
+
+    /// <summary>An item waiting for its batch. Continuations run on the thread pool, never on the batching loop.</summary>
+    private sealed class Pending(TItem item) : TaskCompletionSource<TResult>(TaskCreationOptions.RunContinuationsAsynchronously)
+    {
+        public TItem Item { get; } = item;
+
+        public long Queued { get; } = Stopwatch.GetTimestamp();
+    }
+}
