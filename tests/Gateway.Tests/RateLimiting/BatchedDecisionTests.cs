@@ -1,0 +1,81 @@
+using Genlook.Gateway.RateLimiting;
+using Genlook.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Time.Testing;
+using StackExchange.Redis;
+
+namespace Genlook.Gateway.Tests.RateLimiting;
+
+/// <summary>
+/// Decisions that arrive together share script calls (the point of batching) and get exactly the verdicts they would
+/// get one by one: within a batch each request sees the admissions of the ones before it.
+/// </summary>
+[Collection(RedisCollection.Name)]
+public sealed class BatchedDecisionTests(RedisServer redis)
+{
+    [Fact]
+    public async Task ConcurrentBurst_AdmitsExactlyTheLimit_InFewerScriptCallsThanRequests()
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString + ",allowAdmin=true");
+        var server = connection.GetServer(connection.GetEndPoints()[0]);
+        await using var store = new RedisRateLimitStore(connection, TimeSpan.FromSeconds(5));
+        var suffix = Guid.NewGuid().ToString("N");
+        var rules = Enumerable.Range(0, 4).Select(u => new RateLimitRule("reads", $"test:batch:{suffix}:{u}", 25, TimeSpan.FromMinutes(1))).ToArray();
+        var callsBefore = ScriptCalls(server);
+
+        // 4 users x 100 requests at once: 25 each may pass.
+        var decisions = await Task.WhenAll(Enumerable.Range(0, 400).Select(i => store.AcquireAsync(new RateLimitRequest([rules[i % 4]], null))));
+
+        var calls = ScriptCalls(server) - callsBefore;
+        for (var user = 0; user < 4; user++)
+        {
+            var mine = decisions.Where((_, i) => i % 4 == user).ToArray();
+            Assert.Equal(25, mine.Count(d => d.Allowed));
+            Assert.All(mine.Where(d => !d.Allowed), d => Assert.InRange(d.RetryAfter.TotalSeconds, 59, 61));
+        }
+
+        Assert.InRange(calls, 1, 399);
+    }
+
+    [Fact]
+    public async Task MixedBatch_DecidesEachRequestAsIfAlone()
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
+        var time = new FakeTimeProvider(DateTimeOffset.UnixEpoch.AddDays(20000));
+        await using var batched = new RedisRateLimitStore(connection, time);
+        await using var oneByOne = new RedisRateLimitStore(connection, time);
+        var suffix = Guid.NewGuid().ToString("N");
+        var hold = $"test:mixed:{suffix}:hold";
+        await connection.GetDatabase().StringSetAsync(hold + ":b", "1", TimeSpan.FromSeconds(30));
+
+        // User and account rules of different sizes, some with a hold (one of them set): the same sequence, sent all at
+        // once to one store and one request at a time to another, must get the same verdicts and states.
+        RateLimitRequest[] Requests(string side) => Enumerable.Range(0, 60).Select(i =>
+        {
+            var user = new RateLimitRule("tryon", $"test:mixed:{suffix}:{side}:u{i % 3}", 2 + i % 3, TimeSpan.FromMinutes(1));
+            var account = new RateLimitRule("account", $"test:mixed:{suffix}:{side}:account", 7, TimeSpan.FromMinutes(5));
+            return i % 5 == 0
+                ? new RateLimitRequest([user], null)
+                : new RateLimitRequest([user, account], i % 7 == 0 ? hold + ":b" : hold + ":a");
+        }).ToArray();
+
+        var together = await Task.WhenAll(Requests("batched").Select(r => batched.AcquireAsync(r)));
+        var alone = new List<RateLimitDecision>();
+        foreach (var request in Requests("alone"))
+        {
+            alone.Add(await oneByOne.AcquireAsync(request));
+        }
+
+        Assert.Equal(alone.Select(Describe), together.Select(Describe));
+        Assert.Contains(together, d => d.Allowed);
+        Assert.Contains(together, d => !d.Allowed);
+    }
+
+    private static string Describe(RateLimitDecision d) =>
+        $"{d.Allowed} {Math.Round(d.RetryAfter.TotalSeconds)} " + string.Join(",", d.States.Select(s => $"{s.Remaining}/{Math.Round(s.ResetAfter.TotalSeconds)}"));
+
+    private static long ScriptCalls(IServer server)
+    {
+        var stats = server.Info("commandstats").SelectMany(g => g).FirstOrDefault(p => p.Key == "cmdstat_evalsha").Value;
+        return stats is null ? 0 : long.Parse(stats.Split(',')[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture);
+    }
+}
