@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 using Genlook.Gateway.Bodies;
 using Genlook.Gateway.Errors;
@@ -103,23 +104,39 @@ internal sealed partial class OwnershipTransformProvider(OwnershipStore ownershi
 
     private static async Task<byte[]?> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
     {
-        if (content.Headers.ContentLength > MaxResponseBytes)
+        var declared = content.Headers.ContentLength;
+        if (declared > MaxResponseBytes)
         {
             return null;
         }
 
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        using var memory = new MemoryStream();
-        var buffer = new byte[16 * 1024];
-        int read;
-        while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+        if (declared is { } length)
         {
-            if (memory.Length + read > MaxResponseBytes)
-            {
-                return null;
-            }
+            // The usual case (the answer has a Content-Length): one exact allocation, filled in place.
+            var exact = new byte[length];
+            var filled = await stream.ReadAtLeastAsync(exact, exact.Length, throwOnEndOfStream: false, cancellationToken);
+            return filled == exact.Length ? exact : exact[..filled];
+        }
 
-            memory.Write(buffer, 0, read);
+        using var memory = new MemoryStream();
+        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
+        try
+        {
+            int read;
+            while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
+            {
+                if (memory.Length + read > MaxResponseBytes)
+                {
+                    return null;
+                }
+
+                memory.Write(buffer, 0, read);
+            }
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
 
         return memory.ToArray();
