@@ -1,6 +1,6 @@
+using System.Buffers;
 using System.Text;
 using System.Text.Json;
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Compat;
 using Genlook.Gateway.Errors;
 
@@ -9,11 +9,12 @@ namespace Genlook.Gateway.Bodies;
 /// <summary>
 /// Rewrites try-on and product JSON bodies: compat rules (COMPAT.md) and attribution (<c>externalUserId</c> = the
 /// caller's pseudonym). A canonical body never builds a DOM: its members are copied verbatim and only
-/// <c>externalUserId</c> changes. A legacy body is parsed once into <see cref="JsonNode"/>s, rewritten, and written.
+/// <c>externalUserId</c> changes. A legacy body is parsed once into a pooled <see cref="JsonDocument"/>, rewritten
+/// through <see cref="CompatObject"/> overlays (untouched members are written straight from the document), and written.
 /// </summary>
 internal sealed class JsonBodyRewriter(CompatEngine compat)
 {
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64, AllowDuplicateProperties = false };
+    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
     private static readonly byte[] ExternalUserIdMember = Encoding.UTF8.GetBytes(",\"externalUserId\":\"");
 
     public BodyRewrite RewriteTryOn(ReadOnlySpan<byte> json, string pseudonym)
@@ -34,35 +35,34 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
             };
         }
 
-        if (ParseObject(json) is not { } body)
+        return RewriteParsed(json, (compat, pseudonym), static (body, state) =>
         {
-            return BodyRewrite.Invalid([new ErrorDetail("", "Malformed JSON (duplicate members are not allowed).")]);
-        }
+            var conflicts = new List<ErrorDetail>();
+            var applied = state.compat.RewriteTryOn(body, conflicts);
+            if (conflicts.Count > 0)
+            {
+                return BodyRewrite.Invalid(conflicts);
+            }
 
-        var conflicts = new List<ErrorDetail>();
-        var applied = compat.RewriteTryOn(body, conflicts);
-        if (conflicts.Count > 0)
-        {
-            return BodyRewrite.Invalid(conflicts);
-        }
+            body.Remove("externalUserId");
+            body.Set("externalUserId", CompatValue.Of(state.pseudonym));
 
-        body.Remove("externalUserId");
-        body["externalUserId"] = pseudonym;
+            var personId = body.GetObject("person")?.GetObject("image")?.GetObject("source") is { } source && source.TryGet("id", out var id) ? id : default;
+            string? personImageId = null;
+            if (personId.Kind != JsonValueKind.Undefined && !personId.TryGetString(out personImageId))
+            {
+                return BodyRewrite.Invalid([new ErrorDetail("person.image.source.id", "Expected a string.")]);
+            }
 
-        var personId = body["person"]?["image"]?["source"]?["id"];
-        if (personId is not null && personId.GetValueKind() != JsonValueKind.String)
-        {
-            return BodyRewrite.Invalid([new ErrorDetail("person.image.source.id", "Expected a string.")]);
-        }
-
-        int? keepForDays = body["output"]?["keepForDays"] is JsonValue keep && keep.TryGetValue<int>(out var days) ? days : null;
-        return new BodyRewrite
-        {
-            Body = JsonSerializer.SerializeToUtf8Bytes(body, CompatJsonContext.Default.JsonObject),
-            PersonImageId = personId?.GetValue<string>(),
-            KeepForDays = keepForDays,
-            AppliedRules = applied,
-        };
+            int? keepForDays = body.GetObject("output") is { } output && output.TryGet("keepForDays", out var keep) && keep.TryGetInt32(out var days) ? days : null;
+            return new BodyRewrite
+            {
+                Body = Write(body),
+                PersonImageId = personImageId,
+                KeepForDays = keepForDays,
+                AppliedRules = applied,
+            };
+        });
     }
 
     public BodyRewrite RewriteProduct(ReadOnlySpan<byte> json)
@@ -78,16 +78,7 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
             return new BodyRewrite { Body = json.ToArray() };
         }
 
-        if (ParseObject(json) is not { } body)
-        {
-            return BodyRewrite.Invalid([new ErrorDetail("", "Malformed JSON (duplicate members are not allowed).")]);
-        }
-
-        var conflicts = new List<ErrorDetail>();
-        var applied = compat.RewriteProduct(body, "", conflicts);
-        return conflicts.Count > 0
-            ? BodyRewrite.Invalid(conflicts)
-            : new BodyRewrite { Body = JsonSerializer.SerializeToUtf8Bytes(body, CompatJsonContext.Default.JsonObject), AppliedRules = applied };
+        return RewriteParsed(json, compat, static (body, compat) => RewriteProductRows(body, compat));
     }
 
     /// <summary>
@@ -96,35 +87,117 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
     /// </summary>
     public BodyRewrite RewritePatch(ReadOnlySpan<byte> json, string externalId)
     {
-        if (ParseObject(json) is not { } body)
+        return RewriteParsed(json, (compat, externalId), static (body, state) =>
         {
-            return BodyRewrite.Invalid([new ErrorDetail("", "The body must be a JSON object (duplicate members are not allowed).")]);
-        }
+            if (body.TryGetNonNull("externalId", out var existing) && !(existing.TryGetString(out var sent) && sent == state.externalId))
+            {
+                return BodyRewrite.Invalid([new ErrorDetail("externalId", "Conflicts with the externalId in the path.")]);
+            }
 
-        if (body.TryGetPropertyValue("externalId", out var existing) && existing is not null &&
-            !(existing.GetValueKind() == JsonValueKind.String && existing.GetValue<string>() == externalId))
-        {
-            return BodyRewrite.Invalid([new ErrorDetail("externalId", "Conflicts with the externalId in the path.")]);
-        }
+            body.Set("externalId", CompatValue.Of(state.externalId));
+            return RewriteProductRows(body, state.compat);
+        });
+    }
 
-        body["externalId"] = externalId;
+    private static BodyRewrite RewriteProductRows(CompatObject body, CompatEngine compat)
+    {
         var conflicts = new List<ErrorDetail>();
         var applied = compat.RewriteProduct(body, "", conflicts);
         return conflicts.Count > 0
             ? BodyRewrite.Invalid(conflicts)
-            : new BodyRewrite { Body = JsonSerializer.SerializeToUtf8Bytes(body, CompatJsonContext.Default.JsonObject), AppliedRules = applied };
+            : new BodyRewrite { Body = Write(body), AppliedRules = applied };
     }
 
-    private static JsonObject? ParseObject(ReadOnlySpan<byte> json)
+    /// <summary>The DOM path: parse, run <paramref name="rewrite"/> over the top-level object, write, give the buffers back.</summary>
+    private static BodyRewrite RewriteParsed<TState>(ReadOnlySpan<byte> json, TState state, Func<CompatObject, TState, BodyRewrite> rewrite)
     {
+        using var parsed = Parse(json, out var parseError);
+        if (parsed is null)
+        {
+            return BodyRewrite.Invalid([parseError!]);
+        }
+
         try
         {
-            return JsonNode.Parse(json, documentOptions: DocumentOptions) as JsonObject;
+            // A legacy try-on body usually gains products, person, output and externalUserId.
+            return rewrite(new CompatObject(parsed.RootElement, room: 4), state);
         }
-        catch (Exception ex) when (ex is JsonException or ArgumentException or InvalidOperationException)
+        catch (CompatDuplicateMemberException ex)
         {
-            return null;
+            return BodyRewrite.Invalid([new ErrorDetail("", $"Malformed JSON: {ex.Message}")]);
         }
+    }
+
+    /// <summary>
+    /// Parses a body that needs rewriting into a pooled document over a pooled copy of the bytes (both returned when
+    /// the rewrite is written). Duplicate members are refused in every object the rules read (<see cref="CompatObject"/>),
+    /// as the fast path refuses them on the path it reads; the parser's own check would cost a third of the rewrite.
+    /// </summary>
+    private static ParsedBody? Parse(ReadOnlySpan<byte> json, out ErrorDetail? error)
+    {
+        var copy = ArrayPool<byte>.Shared.Rent(json.Length);
+        json.CopyTo(copy);
+        try
+        {
+            var document = JsonDocument.Parse(copy.AsMemory(0, json.Length), DocumentOptions);
+            if (document.RootElement.ValueKind == JsonValueKind.Object)
+            {
+                error = null;
+                return new ParsedBody(document, copy);
+            }
+
+            document.Dispose();
+            error = new ErrorDetail("", "The body must be a JSON object.");
+        }
+        catch (JsonException ex) when (ex.LineNumber is { } line)
+        {
+            error = new ErrorDetail("", $"Malformed JSON at line {line + 1}, byte {ex.BytePositionInLine}.");
+        }
+        catch (Exception ex) when (ex is JsonException or ArgumentException)
+        {
+            // Depth limits.
+            error = new ErrorDetail("", $"Malformed JSON: {ex.Message}");
+        }
+
+        ArrayPool<byte>.Shared.Return(copy);
+        return null;
+    }
+
+    private sealed class ParsedBody(JsonDocument document, byte[] copy) : IDisposable
+    {
+        public JsonElement RootElement => document.RootElement;
+
+        public void Dispose()
+        {
+            document.Dispose();
+            ArrayPool<byte>.Shared.Return(copy);
+        }
+    }
+
+    // The rewritten body goes through one writer and buffer per thread (JsonSerializer would rent and copy the same
+    // way, behind a serializer lookup); a buffer that grew past 64 KB is let go so a rare big body is not kept.
+    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
+    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+
+    private static byte[] Write(CompatObject body)
+    {
+        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(2048);
+        var writer = t_writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
+        writer.Reset(buffer);
+        body.WriteTo(writer);
+        writer.Flush();
+        var bytes = buffer.WrittenSpan.ToArray();
+        if (buffer.Capacity > 64 * 1024)
+        {
+            t_buffer = null;
+            t_writer = null;
+        }
+        else
+        {
+            buffer.ResetWrittenCount();
+        }
+
+        return bytes;
     }
 
     /// <summary><c>{</c> + the kept members verbatim + <c>"externalUserId":"&lt;pseudonym&gt;"}</c>. The pseudonym is base64url: nothing to escape.</summary>

@@ -6,7 +6,10 @@ namespace Genlook.Gateway.Bodies;
 /// <summary>What one forward-only pass over a JSON body found, without building a DOM.</summary>
 internal struct JsonBodyScan
 {
-    /// <summary>A legacy shape (COMPAT.md) is present somewhere: the body takes the DOM path.</summary>
+    /// <summary>
+    /// A legacy shape (COMPAT.md) is present somewhere: the body takes the DOM path. The scan stops at the first
+    /// legacy top-level member (the DOM parse validates the rest), so the other fields are then incomplete.
+    /// </summary>
     public bool HasLegacyShape;
 
     /// <summary><c>person.image.source.id</c>, the uploaded image the try-on uses, when present.</summary>
@@ -71,9 +74,9 @@ internal static class JsonBodyScanner
                     }
                     else if (IsOneOf(ref reader, LegacyTryOnMembers))
                     {
+                        // The body takes the DOM path, whose parse validates it in full: scanning on would only repeat it.
                         scan.HasLegacyShape = true;
-                        reader.Read();
-                        reader.Skip();
+                        return null;
                     }
                     else if (reader.ValueTextEquals("person"u8))
                     {
@@ -120,8 +123,7 @@ internal static class JsonBodyScanner
                     if (IsOneOf(ref reader, LegacyProductMembers))
                     {
                         scan.HasLegacyShape = true;
-                        reader.Read();
-                        reader.Skip();
+                        return null;
                     }
                     else if (reader.ValueTextEquals("images"u8))
                     {

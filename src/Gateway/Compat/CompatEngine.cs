@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat;
@@ -16,7 +15,7 @@ internal sealed class CompatEngine
         _productRules = all.Where(r => r.Surface == CompatSurface.Product).ToArray();
     }
 
-    public List<ICompatRule> RewriteTryOn(JsonObject body, List<ErrorDetail> conflicts)
+    public List<ICompatRule> RewriteTryOn(CompatObject body, List<ErrorDetail> conflicts)
     {
         var applied = new List<ICompatRule>();
         foreach (var rule in _tryOnRules)
@@ -27,13 +26,13 @@ internal sealed class CompatEngine
             }
         }
 
-        if (body["products"] is JsonArray products)
+        if (body.GetArray("products") is { } products)
         {
             for (var i = 0; i < products.Count; i++)
             {
-                if (products[i] is JsonObject product)
+                if (products.GetObject(i) is { } product)
                 {
-                    ApplyProductRules(product, $"products.{i}", conflicts, applied);
+                    ApplyProductRules(product, ProductPath(i), conflicts, applied);
                 }
             }
         }
@@ -41,14 +40,19 @@ internal sealed class CompatEngine
         return applied;
     }
 
-    public List<ICompatRule> RewriteProduct(JsonObject product, string path, List<ErrorDetail> conflicts)
+    public List<ICompatRule> RewriteProduct(CompatObject product, string path, List<ErrorDetail> conflicts)
     {
         var applied = new List<ICompatRule>();
         ApplyProductRules(product, path, conflicts, applied);
         return applied;
     }
 
-    private void ApplyProductRules(JsonObject product, string path, List<ErrorDetail> conflicts, List<ICompatRule> applied)
+    // Paths are only read when a rule reports a conflict; the usual few are made once.
+    private static readonly string[] ProductPaths = Enumerable.Range(0, 16).Select(i => $"products.{i}").ToArray();
+
+    private static string ProductPath(int index) => index < ProductPaths.Length ? ProductPaths[index] : $"products.{index}";
+
+    private void ApplyProductRules(CompatObject product, string path, List<ErrorDetail> conflicts, List<ICompatRule> applied)
     {
         foreach (var rule in _productRules)
         {

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat;
@@ -18,7 +17,7 @@ public enum CompatSurface
 /// the next shape, and reports a conflict when the legacy and the current field are both present with different values.
 /// Adding a row is adding a class and one line in <see cref="CompatRules.All"/>.
 /// </summary>
-public interface ICompatRule : ICompatShape
+internal interface ICompatRule : ICompatShape
 {
     CompatSurface Surface { get; }
 
@@ -26,7 +25,7 @@ public interface ICompatRule : ICompatShape
     /// Rewrites the legacy shape in <paramref name="target"/> (found at <paramref name="path"/>, "" for the top level).
     /// Returns <c>true</c> when the shape was present. Conflicts go to <paramref name="conflicts"/>, one per pair.
     /// </summary>
-    bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts);
+    bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts);
 }
 
 /// <summary>A deprecated request shape the gateway accepts: a JSON row, an upload form field, or a removed route.</summary>

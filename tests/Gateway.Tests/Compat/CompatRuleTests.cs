@@ -150,12 +150,39 @@ public sealed class CompatRuleTests
     [InlineData("{\"person\":{},\"person\":{}}")]
     [InlineData("{\"person\":{\"image\":{\"source\":{\"id\":\"a\",\"id\":\"b\"}}}}")]
     [InlineData("{\"person\":{\"image\":{\"source\":{\"id\":42}}}}")]
+    // Legacy bodies: the scan stops at the first legacy member, the DOM parse must still refuse what follows.
+    [InlineData("{\"product\":{},\"a\":1,}")]
+    [InlineData("{\"customerId\":\"x\"} {\"b\":2}")]
+    [InlineData("{\"retentionDays\":3")]
+    [InlineData("{\"useWatermark\":true,\"person\":{\"image\":{\"source\":{\"id\":42}}}}")]
+    [InlineData("{\"useWatermark\":true,\"person\":{\"image\":{\"source\":{\"id\":\"a\",\"id\":\"b\"}}}}")]
     public void Rewrite_MalformedOrAmbiguousBody_IsInvalid(string json)
     {
         var result = Rewriter.RewriteTryOn(Encoding.UTF8.GetBytes(json), Me);
 
         Assert.NotNull(result.Errors);
         Assert.NotEmpty(result.Errors!);
+    }
+
+    [Fact]
+    public void Rewrite_LegacyBody_CopiesUntouchedValuesAsSent()
+    {
+        var result = Rewriter.RewriteTryOn("""{"useWatermark":true,"note":"caf\u00e9 \"x\"","meta":{"b":[1, 2.50]}}"""u8, Me);
+
+        Assert.Null(result.Errors);
+        var body = Encoding.UTF8.GetString(result.Body);
+        Assert.Contains("\"note\":\"caf\\u00e9 \\\"x\\\"\"", body);
+        Assert.Contains("\"meta\":{\"b\":[1, 2.50]}", body);
+        Assert.Contains("\"output\":{\"watermark\":true}", body);
+    }
+
+    [Fact]
+    public void Rewrite_LegacyBodyWithDuplicateOnPersonPath_IsInvalid()
+    {
+        var result = Rewriter.RewriteTryOn("""{"useWatermark":true,"person":{"image":{"source":{"id":"a","id":"b"}}}}"""u8, Me);
+
+        Assert.NotNull(result.Errors);
+        Assert.Contains("'id'", result.Errors![0].Message);
     }
 
     [Fact]

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -12,6 +11,6 @@ internal sealed class L10RetentionDays : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts) =>
-        OutputMember.Move(target, "retentionDays", "keepForDays", conflicts);
+    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
+        OutputMember.Move(target, "retentionDays", "keepForDays", "output.keepForDays", conflicts);
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -12,29 +11,32 @@ internal sealed class L11ImageUrls : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
-    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
+    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
     {
-        if (!target.TryGetPropertyValue("imageUrls", out var urls))
+        if (!target.Remove("imageUrls", out var urls))
         {
             return false;
         }
 
-        target.Remove("imageUrls");
         var legacyPath = CompatJson.Join(path, "imageUrls");
-        if (urls is not JsonArray list)
+        if (urls.AsArray() is not { } list)
         {
             conflicts.Add(new ErrorDetail(legacyPath, "Expected an array of URLs."));
             return true;
         }
 
-        var images = new JsonArray();
-        foreach (var url in list)
+        var images = new CompatArray();
+        for (var i = 0; i < list.Count; i++)
         {
-            images.Add(new JsonObject { ["source"] = new JsonObject { ["url"] = CompatJson.Detach(url) } });
+            var source = new CompatObject();
+            source.Set("url", list[i]);
+            var image = new CompatObject();
+            image.Set("source", source);
+            images.Add(CompatValue.Of(image));
         }
 
         // L12 runs first, so existing images are already in the current shape and compare like for like.
-        CompatJson.MoveOrConflict(images, target, "images", legacyPath, CompatJson.Join(path, "images"), conflicts);
+        CompatJson.MoveOrConflict(CompatValue.Of(images), target, "images", legacyPath, CompatJson.Join(path, "images"), conflicts);
         return true;
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -6,17 +5,15 @@ namespace Genlook.Gateway.Compat.Rules;
 /// <summary>L12 (1.0–1.2): product image <c>{ url | fileKey, classifications? }</c> → <c>{ "source": { url | fileKey }, classifications? }</c>.</summary>
 internal sealed class L12FlatProductImage : ICompatRule
 {
-    private static readonly string[] References = ["url", "fileKey"];
-
     public string Id => "L12";
 
     public CompatSurface Surface => CompatSurface.Product;
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_3;
 
-    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
+    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
     {
-        if (target["images"] is not JsonArray images)
+        if (target.GetArray("images") is not { } images)
         {
             return false;
         }
@@ -24,29 +21,36 @@ internal sealed class L12FlatProductImage : ICompatRule
         var applied = false;
         for (var i = 0; i < images.Count; i++)
         {
-            if (images[i] is not JsonObject image)
+            if (images[i].Member("url").Kind == default && images[i].Member("fileKey").Kind == default)
             {
                 continue;
             }
 
-            var source = new JsonObject();
-            foreach (var reference in References)
+            var image = images.GetObject(i)!;
+            var source = new CompatObject();
+            var hasUrl = image.Remove("url", out var url);
+            var hasFileKey = image.Remove("fileKey", out var fileKey);
+            if (hasUrl)
             {
-                if (image.TryGetPropertyValue(reference, out var value))
-                {
-                    image.Remove(reference);
-                    source[reference] = CompatJson.Detach(value);
-                }
+                source.Set("url", url);
             }
 
-            if (source.Count == 0)
+            if (hasFileKey)
             {
-                continue;
+                source.Set("fileKey", fileKey);
             }
 
             applied = true;
-            var imagePath = CompatJson.Join(path, $"images.{i}");
-            CompatJson.MoveOrConflict(source, image, "source", imagePath + "." + string.Join("|", source.Select(p => p.Key)), imagePath + ".source", conflicts);
+            if (!image.TryGetNonNull("source", out var current))
+            {
+                image.Set("source", source);
+            }
+            else if (!CompatValue.DeepEquals(current, CompatValue.Of(source)))
+            {
+                var imagePath = CompatJson.Join(path, $"images.{i}");
+                var legacy = hasUrl && hasFileKey ? "url|fileKey" : hasUrl ? "url" : "fileKey";
+                conflicts.Add(new ErrorDetail($"{imagePath}.{legacy}", $"Conflicts with '{imagePath}.source': send only '{imagePath}.source'."));
+            }
         }
 
         return applied;

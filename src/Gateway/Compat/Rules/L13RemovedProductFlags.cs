@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -12,6 +11,6 @@ internal sealed class L13RemovedProductFlags : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_2;
 
-    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts) =>
+    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
         target.Remove("autoClassifyImages") | target.Remove("autoDetectImageRoles");
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -12,30 +11,31 @@ internal sealed class L1ProductId : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
-    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts) =>
+    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
         ProductReference.MoveToProducts(target, "productId", conflicts);
 }
 
 /// <summary>Shared by L1 and L2: a top-level product id becomes the one referenced product.</summary>
 internal static class ProductReference
 {
-    public static bool MoveToProducts(JsonObject body, string legacyName, List<ErrorDetail> conflicts)
+    public static bool MoveToProducts(CompatObject body, string legacyName, List<ErrorDetail> conflicts)
     {
-        if (!body.TryGetPropertyValue(legacyName, out var id))
+        if (!body.Remove(legacyName, out var id))
         {
             return false;
         }
 
-        body.Remove(legacyName);
-        if (!body.TryGetPropertyValue("products", out var products) || products is null)
+        if (!body.TryGetNonNull("products", out var products))
         {
-            body["products"] = new JsonArray(new JsonObject { ["externalId"] = CompatJson.Detach(id) });
+            var product = new CompatObject();
+            product.Set("externalId", id);
+            body.Set("products", new CompatArray(CompatValue.Of(product)));
             return true;
         }
 
         // Equal values are fine: products already references exactly this id.
-        var same = products is JsonArray { Count: 1 } array && array[0] is JsonObject product &&
-                   product.TryGetPropertyValue("externalId", out var existing) && JsonNode.DeepEquals(existing, id);
+        var same = products.AsArray() is { Count: 1 } array && array[0].Member("externalId") is { Kind: not System.Text.Json.JsonValueKind.Undefined } existing &&
+                   CompatValue.DeepEquals(existing, id);
         if (!same)
         {
             conflicts.Add(new ErrorDetail(legacyName, $"Conflicts with 'products.0.externalId': send only 'products'."));

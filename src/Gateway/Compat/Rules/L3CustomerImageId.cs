@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -12,15 +11,14 @@ internal sealed class L3CustomerImageId : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
-    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
+    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
     {
-        if (!target.TryGetPropertyValue("customerImageId", out var id))
+        if (!target.Remove("customerImageId", out var id))
         {
             return false;
         }
 
-        target.Remove("customerImageId");
-        PersonSource.Set(target, new JsonObject { ["id"] = CompatJson.Detach(id) }, "customerImageId", conflicts);
+        PersonSource.Set(target, PersonSource.WithId(id), "customerImageId", conflicts);
         return true;
     }
 }
@@ -28,10 +26,18 @@ internal sealed class L3CustomerImageId : ICompatRule
 /// <summary>Shared by L3–L6: every legacy spelling of the shopper photo ends as <c>person.image.source</c>.</summary>
 internal static class PersonSource
 {
-    public static void Set(JsonObject body, JsonObject source, string legacyPath, List<ErrorDetail> conflicts)
+    public static void Set(CompatObject body, CompatValue source, string legacyPath, List<ErrorDetail> conflicts)
     {
-        var person = CompatJson.GetOrAddObject(body, "person");
-        var image = person is null ? null : CompatJson.GetOrAddObject(person, "image");
+        var person = body.GetOrAddObject("person");
+        var image = person?.GetOrAddObject("image");
         CompatJson.MoveOrConflict(source, image, "source", legacyPath, "person.image.source", conflicts);
+    }
+
+    /// <summary><c>{ "id": … }</c>, the source of an uploaded photo.</summary>
+    public static CompatValue WithId(CompatValue id)
+    {
+        var source = new CompatObject();
+        source.Set("id", id);
+        return CompatValue.Of(source);
     }
 }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -12,15 +11,15 @@ internal sealed class L4CustomerImageIdObject : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
-    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
+    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
     {
-        if (target["customer"] is not JsonObject customer || !customer.ContainsKey("imageId") || customer.ContainsKey("source"))
+        if (target.GetObject("customer") is not { } customer || !customer.TryGet("imageId", out var id) || customer.Contains("source"))
         {
             return false;
         }
 
         target.Remove("customer");
-        PersonSource.Set(target, new JsonObject { ["id"] = CompatJson.Detach(customer["imageId"]) }, "customer", conflicts);
+        PersonSource.Set(target, PersonSource.WithId(id), "customer", conflicts);
         return true;
     }
 }

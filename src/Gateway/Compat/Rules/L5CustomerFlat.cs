@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -12,15 +11,15 @@ internal sealed class L5CustomerFlat : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_3;
 
-    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
+    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
     {
-        if (target["customer"] is not JsonObject customer || customer.ContainsKey("source") || customer.ContainsKey("imageId"))
+        if (target.GetObject("customer") is not { } customer || customer.Contains("source") || customer.Contains("imageId"))
         {
             return false;
         }
 
         target.Remove("customer");
-        PersonSource.Set(target, customer, "customer", conflicts);
+        PersonSource.Set(target, CompatValue.Of(customer), "customer", conflicts);
         return true;
     }
 }

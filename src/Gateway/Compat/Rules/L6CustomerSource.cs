@@ -1,4 +1,4 @@
-using System.Text.Json.Nodes;
+using System.Text.Json;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -12,21 +12,20 @@ internal sealed class L6CustomerSource : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
+    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
     {
-        if (target["customer"] is not JsonObject customer || !customer.ContainsKey("source"))
+        if (target.GetObject("customer") is not { } customer || !customer.TryGet("source", out var source))
         {
             return false;
         }
 
         target.Remove("customer");
-        if (customer["source"] is not JsonObject source)
+        if (source.Kind != JsonValueKind.Object)
         {
             conflicts.Add(new ErrorDetail("customer.source", "Expected an object."));
             return true;
         }
 
-        customer.Remove("source");
         PersonSource.Set(target, source, "customer", conflicts);
         return true;
     }

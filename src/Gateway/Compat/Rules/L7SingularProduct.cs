@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -12,21 +11,20 @@ internal sealed class L7SingularProduct : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
+    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
     {
-        if (!target.TryGetPropertyValue("product", out var product))
+        if (!target.Remove("product", out var product))
         {
             return false;
         }
 
-        target.Remove("product");
-        if (!target.TryGetPropertyValue("products", out var products) || products is null)
+        if (!target.TryGetNonNull("products", out var products))
         {
-            target["products"] = new JsonArray(CompatJson.Detach(product));
+            target.Set("products", new CompatArray(product));
             return true;
         }
 
-        if (products is not JsonArray { Count: 1 } array || !JsonNode.DeepEquals(array[0], product))
+        if (products.AsArray() is not { Count: 1 } array || !CompatValue.DeepEquals(array[0], product))
         {
             conflicts.Add(new ErrorDetail("product", "Conflicts with 'products': send only 'products'."));
         }

@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -15,5 +14,5 @@ internal sealed class L8CustomerId : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts) => target.Remove("customerId");
+    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts) => target.Remove("customerId");
 }

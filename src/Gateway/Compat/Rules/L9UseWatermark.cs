@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -12,22 +11,21 @@ internal sealed class L9UseWatermark : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public bool TryRewrite(JsonObject target, string path, List<ErrorDetail> conflicts) =>
-        OutputMember.Move(target, "useWatermark", "watermark", conflicts);
+    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
+        OutputMember.Move(target, "useWatermark", "watermark", "output.watermark", conflicts);
 }
 
 /// <summary>Shared by L9 and L10: a top-level result control moves under <c>output</c>.</summary>
 internal static class OutputMember
 {
-    public static bool Move(JsonObject body, string legacyName, string currentName, List<ErrorDetail> conflicts)
+    public static bool Move(CompatObject body, string legacyName, string currentName, string currentPath, List<ErrorDetail> conflicts)
     {
-        if (!body.TryGetPropertyValue(legacyName, out var value))
+        if (!body.Remove(legacyName, out var value))
         {
             return false;
         }
 
-        body.Remove(legacyName);
-        CompatJson.MoveOrConflict(value, CompatJson.GetOrAddObject(body, "output"), currentName, legacyName, "output." + currentName, conflicts);
+        CompatJson.MoveOrConflict(value, body.GetOrAddObject("output"), currentName, legacyName, currentPath, conflicts);
         return true;
     }
 }
