@@ -43,6 +43,7 @@ internal sealed class GatewayRateLimiterPolicy(string policy, RateLimitDecider d
     /// <summary>One partition's limiter: a thin handle; the state is in the store, so instances agree.</summary>
     private sealed class StoreBackedRateLimiter(PartitionKey key, RateLimitDecider decider) : RateLimiter
     {
+        private readonly GatewayUserFeature _user = new(key.Pseudonym, key.Account);
         private long _lastUsedTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
 
         // Lets the middleware drop idle partitions (memory stays bounded by active users).
@@ -53,10 +54,10 @@ internal sealed class GatewayRateLimiterPolicy(string policy, RateLimitDecider d
         // The decision needs the store: "not acquired" here sends the middleware to AcquireAsync, which asks it.
         protected override RateLimitLease AttemptAcquireCore(int permitCount) => NotYetDecided.Instance;
 
-        protected override async ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
+        protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
         {
             Interlocked.Exchange(ref _lastUsedTimestamp, System.Diagnostics.Stopwatch.GetTimestamp());
-            return await decider.DecideAsync(key.Policy, new GatewayUserFeature(key.Pseudonym, key.Account), cancellationToken);
+            return decider.DecideAsync(key.Policy, _user, cancellationToken);
         }
     }
 }

@@ -20,6 +20,9 @@ internal sealed class RateLimitDecider(
     // RateLimit-Policy depends on the policy alone: written once per policy, not per request.
     private readonly Dictionary<string, string> _policyHeaders = RateLimitPolicies.All.ToDictionary(p => p, p => PolicyHeader(options.Value, p));
 
+    // Span tag names per policy, made once rather than concatenated per request.
+    private static readonly Dictionary<string, string> DecisionTags = RateLimitPolicies.All.ToDictionary(p => p, p => "gateway.ratelimit." + p);
+
     public RateLimitRequest RequestFor(string policy, IGatewayUserFeature user)
     {
         var own = _options.Get(policy);
@@ -43,7 +46,7 @@ internal sealed class RateLimitDecider(
             new("outcome", decision.Allowed ? "allowed" : "rejected"),
             new("source", decision.FromFallback ? "fallback" : "shared"));
 
-        GatewayTelemetry.Decision("gateway.ratelimit." + policy, decision.Allowed ? (decision.FromFallback ? "allowed-fallback" : "allowed") : "rejected");
+        GatewayTelemetry.Decision(DecisionTags[policy], decision.Allowed ? (decision.FromFallback ? "allowed-fallback" : "allowed") : "rejected");
 
         // The limiter API carries no HttpContext; the request that is asking is the current one.
         if (accessor.HttpContext is { } context)

@@ -26,7 +26,28 @@ internal sealed partial class ResilientRateLimitStore(
     private long _openUntil;
     private int _probing;
 
-    public async Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default)
+    public Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default)
+    {
+        // Every request comes here: while the circuit is closed, one await on the (batched, self-bounded) Redis call.
+        return Volatile.Read(ref _openUntil) == 0 && connection.IsConnected
+            ? AwaitRedisAsync(_redis.AcquireAsync(request, cancellationToken), request, cancellationToken)
+            : AcquireSlowAsync(request, cancellationToken);
+    }
+
+    private async Task<RateLimitDecision> AwaitRedisAsync(Task<RateLimitDecision> pending, RateLimitRequest request, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await pending;
+        }
+        catch (Exception ex) when (IsRedisFailure(ex))
+        {
+            OpenCircuit();
+            return await FallbackAsync(request, ex, cancellationToken);
+        }
+    }
+
+    private async Task<RateLimitDecision> AcquireSlowAsync(RateLimitRequest request, CancellationToken cancellationToken)
     {
         try
         {
@@ -35,14 +56,19 @@ internal sealed partial class ResilientRateLimitStore(
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            if (_options.FailureMode == RateLimitFailureMode.Closed)
-            {
-                throw new RateLimitUnavailableException(ex);
-            }
-
-            var decision = await _fallback.AcquireAsync(request, cancellationToken);
-            return decision with { FromFallback = true };
+            return await FallbackAsync(request, ex, cancellationToken);
         }
+    }
+
+    private async Task<RateLimitDecision> FallbackAsync(RateLimitRequest request, Exception failure, CancellationToken cancellationToken)
+    {
+        if (_options.FailureMode == RateLimitFailureMode.Closed)
+        {
+            throw new RateLimitUnavailableException(failure);
+        }
+
+        var decision = await _fallback.AcquireAsync(request, cancellationToken);
+        return decision with { FromFallback = true };
     }
 
     public async Task RefundAsync(RateLimitRequest request, CancellationToken cancellationToken = default)
@@ -112,12 +138,7 @@ internal sealed partial class ResilientRateLimitStore(
         }
         catch (Exception ex) when (IsRedisFailure(ex))
         {
-            var until = time.GetTimestamp() + (long)(_options.BreakDuration.TotalSeconds * time.TimestampFrequency);
-            if (Interlocked.Exchange(ref _openUntil, until) == 0)
-            {
-                LogCircuitOpened(logger, _options.FailureMode, _options.BreakDuration.TotalSeconds);
-            }
-
+            OpenCircuit();
             throw;
         }
         finally
@@ -126,6 +147,15 @@ internal sealed partial class ResilientRateLimitStore(
             {
                 Volatile.Write(ref _probing, 0);
             }
+        }
+    }
+
+    private void OpenCircuit()
+    {
+        var until = time.GetTimestamp() + (long)(_options.BreakDuration.TotalSeconds * time.TimestampFrequency);
+        if (Interlocked.Exchange(ref _openUntil, until) == 0)
+        {
+            LogCircuitOpened(logger, _options.FailureMode, _options.BreakDuration.TotalSeconds);
         }
     }
 
