@@ -6,7 +6,7 @@
 #
 # Everything listens on 127.0.0.1 only; every process started here is stopped by PID on exit; every wait is bounded.
 # Writes a markdown report to tests/Gateway.Benchmarks/load/results/<timestamp>.md and prints, last, one line:
-#   read 0.84x, status 1.41x, tryon 0.73x, legacy 0.70x, cpu/req 1.32x, upload peak RSS 210 MB
+#   read <ratio>x, status <ratio>x, tryon <ratio>x, legacy <ratio>x, cpu/req <ratio>x, upload peak RSS <MB> MB
 set -euo pipefail
 
 QUICK=0
