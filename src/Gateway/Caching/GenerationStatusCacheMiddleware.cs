@@ -18,14 +18,12 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
     private static readonly TimeSpan FlightWait = TimeSpan.FromSeconds(10);
     private readonly ConcurrentDictionary<string, TaskCompletionSource<CachedStatus?>> _flights = new(StringComparer.Ordinal);
 
-    public async Task InvokeAsync(HttpContext context)
-    {
-        if (context.GetGatewayRoute() != GatewayRoute.Generation)
-        {
-            await next(context);
-            return;
-        }
+    // Other routes pass straight through, without a state machine of their own.
+    public Task InvokeAsync(HttpContext context) =>
+        context.GetGatewayRoute() == GatewayRoute.Generation ? ServeStatusAsync(context) : next(context);
 
+    private async Task ServeStatusAsync(HttpContext context)
+    {
         var user = context.GetGatewayUser();
         var id = (string)context.Request.RouteValues["id"]!;
         if (await cache.TryGetAsync(user, id, context.RequestAborted) is { } hit)

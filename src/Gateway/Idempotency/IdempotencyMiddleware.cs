@@ -25,15 +25,17 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore 
     private const int MaxKeyLength = 255;
     private const int MaxStoredBodyBytes = 256 * 1024;
 
-    public async Task InvokeAsync(HttpContext context)
+    // Requests without a key, and other routes, pass straight through, without a state machine of their own.
+    public Task InvokeAsync(HttpContext context)
     {
         var route = context.GetGatewayRoute();
-        if ((route != GatewayRoute.TryOn && route != GatewayRoute.Upload) || !context.Request.Headers.TryGetValue(HeaderName, out var values))
-        {
-            await next(context);
-            return;
-        }
+        return (route == GatewayRoute.TryOn || route == GatewayRoute.Upload) && context.Request.Headers.TryGetValue(HeaderName, out var values)
+            ? HandleKeyAsync(context, route, values)
+            : next(context);
+    }
 
+    private async Task HandleKeyAsync(HttpContext context, GatewayRoute route, Microsoft.Extensions.Primitives.StringValues values)
+    {
         var idempotencyKey = values.ToString();
         if (values.Count != 1 || idempotencyKey.Length is 0 or > MaxKeyLength || idempotencyKey.Any(c => c is < '!' or > '~'))
         {

@@ -11,14 +11,12 @@ namespace Genlook.Gateway.Ownership;
 /// </summary>
 internal sealed class GenerationOwnershipMiddleware(RequestDelegate next, OwnershipStore ownership, GatewayTelemetry telemetry)
 {
-    public async Task InvokeAsync(HttpContext context)
-    {
-        if (context.GetGatewayRoute() != GatewayRoute.Generation)
-        {
-            await next(context);
-            return;
-        }
+    // Other routes pass straight through, without a state machine of their own.
+    public Task InvokeAsync(HttpContext context) =>
+        context.GetGatewayRoute() == GatewayRoute.Generation ? CheckOwnerAsync(context) : next(context);
 
+    private async Task CheckOwnerAsync(HttpContext context)
+    {
         var id = context.Request.RouteValues["id"] as string ?? string.Empty;
         if (!await ownership.OwnsGenerationAsync(context.GetGatewayUser(), id, context.RequestAborted))
         {

@@ -66,11 +66,14 @@ public static class RateLimitingExtensions
 
     private sealed class RateLimitRefundMiddleware(RequestDelegate next, IRateLimitStore store)
     {
-        public async Task InvokeAsync(HttpContext context)
+        // The limiter has decided before this runs: an uncharged request passes straight through.
+        public Task InvokeAsync(HttpContext context) =>
+            context.Features.Get<RateLimitCharge>() is { } charge ? InvokeChargedAsync(context, charge) : next(context);
+
+        private async Task InvokeChargedAsync(HttpContext context, RateLimitCharge charge)
         {
             await next(context);
-            if (context.Features.Get<RateLimitCharge>() is { } charge &&
-                context.Features.Get<GatewayErrorFeature>() is { Error.Status: 401 or 403 or 404 })
+            if (context.Features.Get<GatewayErrorFeature>() is { Error.Status: 401 or 403 or 404 })
             {
                 await store.RefundAsync(charge.Request, CancellationToken.None);
             }

@@ -14,11 +14,14 @@ internal sealed partial class UpstreamRateLimitMiddleware(RequestDelegate next, 
     private static readonly TimeSpan DefaultHold = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaximumHold = TimeSpan.FromMinutes(10);
 
-    public async Task InvokeAsync(HttpContext context)
+    // Only try-ons can be held: other routes pass straight through, without a state machine of their own.
+    public Task InvokeAsync(HttpContext context) =>
+        context.GetGatewayRoute() == GatewayRoute.TryOn ? ForwardTryOnAsync(context) : next(context);
+
+    private async Task ForwardTryOnAsync(HttpContext context)
     {
         await next(context);
         if (context.Response.StatusCode != StatusCodes.Status429TooManyRequests ||
-            context.GetGatewayRoute() != GatewayRoute.TryOn ||
             context.Features.Get<GatewayErrorFeature>() is not null)
         {
             return;
