@@ -47,6 +47,7 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
             body.Remove("externalUserId");
             body.Set("externalUserId", CompatValue.Of(state.pseudonym));
 
+            // Opened (not just read) so that a duplicate member on the ownership path is refused, as on the fast path.
             var personId = body.GetObject("person")?.GetObject("image")?.GetObject("source") is { } source && source.TryGet("id", out var id) ? id : default;
             string? personImageId = null;
             if (personId.Kind != JsonValueKind.Undefined && !personId.TryGetString(out personImageId))
@@ -54,7 +55,7 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
                 return BodyRewrite.Invalid([new ErrorDetail("person.image.source.id", "Expected a string.")]);
             }
 
-            int? keepForDays = body.GetObject("output") is { } output && output.TryGet("keepForDays", out var keep) && keep.TryGetInt32(out var days) ? days : null;
+            int? keepForDays = body.TryGet("output", out var output) && output.Member("keepForDays").TryGetInt32(out var days) ? days : null;
             return new BodyRewrite
             {
                 Body = Write(body),

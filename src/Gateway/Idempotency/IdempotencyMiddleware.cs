@@ -8,6 +8,7 @@ using Genlook.Gateway.Observability;
 using Genlook.Gateway.Proxy;
 using Genlook.Gateway.Storage;
 using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Primitives;
 
 namespace Genlook.Gateway.Idempotency;
 
@@ -34,7 +35,7 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore 
             : next(context);
     }
 
-    private async Task HandleKeyAsync(HttpContext context, GatewayRoute route, Microsoft.Extensions.Primitives.StringValues values)
+    private async Task HandleKeyAsync(HttpContext context, GatewayRoute route, StringValues values)
     {
         var idempotencyKey = values.ToString();
         if (values.Count != 1 || idempotencyKey.Length is 0 or > MaxKeyLength || idempotencyKey.Any(c => c is < '!' or > '~'))

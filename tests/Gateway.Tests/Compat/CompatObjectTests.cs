@@ -96,4 +96,27 @@ public sealed class CompatObjectTests
 
         Assert.Equal("a", error.Name);
     }
+
+    [Fact]
+    public void LargeObject_LookupsEditsAndDuplicates_BehaveAsForSmallOnes()
+    {
+        var members = string.Join(",", Enumerable.Range(0, 1000).Select(i => $"\"m{i}\":{i}"));
+        using var document = JsonDocument.Parse("{" + members + "}");
+        var body = new CompatObject(document.RootElement);
+
+        Assert.True(body.TryGet("m999", out var last));
+        Assert.Equal(999, last.TryGetInt32(out var n) ? n : -1);
+        Assert.True(body.Remove("m0"));
+        Assert.False(body.Contains("m0"));
+        body.Set("m0", CompatValue.Of("again"));
+        body.Set("m1", CompatValue.Of("replaced"));
+
+        var written = JsonDocument.Parse(Write(body)).RootElement;
+        Assert.Equal(1000, written.GetPropertyCount());
+        Assert.Equal("again", written.GetProperty("m0").GetString());
+        Assert.Equal("replaced", written.GetProperty("m1").GetString());
+
+        using var duplicate = JsonDocument.Parse("{" + members + ",\"m500\":0}");
+        Assert.Equal("m500", Assert.Throws<CompatDuplicateMemberException>(() => new CompatObject(duplicate.RootElement)).Name);
+    }
 }
