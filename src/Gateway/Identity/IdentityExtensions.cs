@@ -1,5 +1,6 @@
 using Genlook.Gateway.Errors;
 using Genlook.Gateway.Proxy;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.Options;
 
@@ -15,13 +16,17 @@ public static class IdentityExtensions
     {
         var services = builder.Services;
         services.AddAuthentication(JwtBearerDefaults.AuthenticationScheme).AddJwtBearer();
+
+        // JwtBearer as configured below, behind a cache of the tokens it validated (see CachingJwtBearerHandler).
+        services.AddSingleton<ValidatedTokens>();
+        services.AddTransient<CachingJwtBearerHandler>();
+        services.Configure<AuthenticationOptions>(options =>
+            options.SchemeMap[JwtBearerDefaults.AuthenticationScheme].HandlerType = typeof(CachingJwtBearerHandler));
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IHostEnvironment, TimeProvider>((options, environment, time) =>
+            .Configure<IHostEnvironment>((options, environment) =>
             {
                 // Keep claim names as the IdP wrote them: 'sub', 'scope', 'scp' (no WS-Federation URIs).
                 options.MapInboundClaims = false;
-                options.TokenHandlers.Clear();
-                options.TokenHandlers.Add(new CachingTokenHandler(new Microsoft.IdentityModel.JsonWebTokens.JsonWebTokenHandler { MapInboundClaims = false }, time));
                 options.TokenValidationParameters.NameClaimType = "sub";
                 options.TokenValidationParameters.ClockSkew = TimeSpan.FromSeconds(30);
                 options.IncludeErrorDetails = environment.IsDevelopment();

@@ -1,6 +1,9 @@
 using System.Net;
 using System.Net.Http.Headers;
+using Genlook.Gateway.Identity;
 using Genlook.Gateway.Tests.Infrastructure;
+using Microsoft.AspNetCore.Authentication.JwtBearer;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Genlook.Gateway.Tests.Identity;
 
@@ -33,6 +36,45 @@ public sealed class AuthenticationTests : IAsyncLifetime
 
         await ErrorAssert.IsError(response, HttpStatusCode.Unauthorized, "MISSING_TOKEN");
         Assert.Equal(0, _app.Emulator.Requests.Count);
+    }
+
+    [Fact]
+    public async Task ValidatedToken_IsRemembered_AndServesTheNextRequest()
+    {
+        var token = TestTokens.For("alice");
+        var client = _app.AnonymousClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        var first = await client.GetAsync("/tryon/v1/products");
+        var remembered = _app.Services.GetRequiredService<ValidatedTokens>().Find(token, DateTimeOffset.UtcNow);
+        var second = await client.GetAsync("/tryon/v1/products");
+
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Equal("alice", remembered?.FindFirst("sub")?.Value);
+        Assert.IsType<ValidatedTokens.FrozenIdentity>(remembered);
+        Assert.Equal(2, _app.Emulator.Requests.Count);
+    }
+
+    [Fact]
+    public async Task RememberedToken_StopsWorking_WhenItExpires()
+    {
+        await using var strict = await GatewayApp.StartAsync(services: services =>
+            services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, o => o.TokenValidationParameters.ClockSkew = TimeSpan.Zero));
+        var token = TestTokens.For("alice", expires: DateTime.UtcNow.AddSeconds(2));
+        var client = strict.AnonymousClient();
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
+
+        var fresh = await client.GetAsync("/tryon/v1/products");
+        Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
+        Assert.NotNull(strict.Services.GetRequiredService<ValidatedTokens>().Find(token, DateTimeOffset.UtcNow));
+
+        // JWT expiry has whole seconds: past it for sure within 3.5 s.
+        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        var stale = await client.GetAsync("/tryon/v1/products");
+
+        await ErrorAssert.IsError(stale, HttpStatusCode.Unauthorized, "INVALID_TOKEN");
+        Assert.Equal(1, strict.Emulator.Requests.Count);
     }
 
     public static TheoryData<string, string> BadTokens() => new()
