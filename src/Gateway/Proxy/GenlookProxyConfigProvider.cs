@@ -27,7 +27,7 @@ internal sealed class GenlookProxyConfigProvider(IOptions<GenlookOptions> option
         {
             RouteId = route.Id,
             ClusterId = defaultCluster,
-            AuthorizationPolicy = route.RequiredScope ?? UserPolicy,
+            AuthorizationPolicy = route.RequiredScope, // a user is required by GatewayUserMiddleware, on every route
             RateLimiterPolicy = route.RateLimitPolicy,
             Match = new RouteMatch { Path = route.Path, Methods = [route.Method] },
         }).ToList();

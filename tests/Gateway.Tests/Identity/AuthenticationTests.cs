@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using Genlook.Gateway.Identity;
+using Genlook.Gateway.Proxy;
 using Genlook.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
@@ -20,6 +21,27 @@ public sealed class AuthenticationTests : IAsyncLifetime
     public async Task Request_WithoutToken_IsMissingTokenWithChallenge()
     {
         var response = await _app.AnonymousClient().GetAsync("/tryon/v1/products");
+
+        await ErrorAssert.IsError(response, HttpStatusCode.Unauthorized, "MISSING_TOKEN");
+        Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
+        Assert.Equal(0, _app.Emulator.Requests.Count);
+    }
+
+    public static TheoryData<string> Routes() => new(GatewayRoute.All.Select(r => r.Id));
+
+    [Theory]
+    [MemberData(nameof(Routes))]
+    public async Task EveryProxiedRoute_WithoutToken_IsMissingTokenAndNotForwarded(string routeId)
+    {
+        var route = GatewayRoute.All.Single(r => r.Id == routeId);
+        var path = route.Path.Replace("{id}", "gen_x").Replace("{externalId}", "shirt-42");
+        using var request = new HttpRequestMessage(new HttpMethod(route.Method), path);
+        if (route.Method is "POST" or "PATCH")
+        {
+            request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+        }
+
+        var response = await _app.AnonymousClient().SendAsync(request);
 
         await ErrorAssert.IsError(response, HttpStatusCode.Unauthorized, "MISSING_TOKEN");
         Assert.Equal("Bearer", response.Headers.WwwAuthenticate.Single().Scheme);
