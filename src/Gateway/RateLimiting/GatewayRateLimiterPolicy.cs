@@ -11,6 +11,9 @@ namespace Genlook.Gateway.RateLimiting;
 /// </summary>
 internal sealed class GatewayRateLimiterPolicy(string policy, RateLimitDecider decider) : IRateLimiterPolicy<GatewayRateLimiterPolicy.PartitionKey>
 {
+    // One delegate for every partition, not a closure per request.
+    private readonly Func<PartitionKey, RateLimiter> _newLimiter = key => new StoreBackedRateLimiter(key, decider);
+
     public Func<OnRejectedContext, CancellationToken, ValueTask>? OnRejected => null;
 
     public RateLimitPartition<PartitionKey> GetPartition(HttpContext httpContext)
@@ -20,7 +23,7 @@ internal sealed class GatewayRateLimiterPolicy(string policy, RateLimitDecider d
             return RateLimitPartition.GetNoLimiter(new PartitionKey(policy, string.Empty, string.Empty));
         }
 
-        return RateLimitPartition.Get(new PartitionKey(policy, user.Pseudonym, user.Account), key => new StoreBackedRateLimiter(key, decider));
+        return RateLimitPartition.Get(new PartitionKey(policy, user.Pseudonym, user.Account), _newLimiter);
     }
 
     private sealed class NotYetDecided : RateLimitLease
@@ -43,7 +46,7 @@ internal sealed class GatewayRateLimiterPolicy(string policy, RateLimitDecider d
     /// <summary>One partition's limiter: a thin handle; the state is in the store, so instances agree.</summary>
     private sealed class StoreBackedRateLimiter(PartitionKey key, RateLimitDecider decider) : RateLimiter
     {
-        private readonly GatewayUserFeature _user = new(key.Pseudonym, key.Account);
+        private readonly RateLimitPlan _plan = decider.PlanFor(key.Policy, new GatewayUserFeature(key.Pseudonym, key.Account));
         private long _lastUsedTimestamp = System.Diagnostics.Stopwatch.GetTimestamp();
 
         // Lets the middleware drop idle partitions (memory stays bounded by active users).
@@ -57,7 +60,7 @@ internal sealed class GatewayRateLimiterPolicy(string policy, RateLimitDecider d
         protected override ValueTask<RateLimitLease> AcquireAsyncCore(int permitCount, CancellationToken cancellationToken)
         {
             Interlocked.Exchange(ref _lastUsedTimestamp, System.Diagnostics.Stopwatch.GetTimestamp());
-            return decider.DecideAsync(key.Policy, _user, cancellationToken);
+            return decider.DecideAsync(_plan, cancellationToken);
         }
     }
 }

@@ -23,23 +23,25 @@ internal sealed class RateLimitDecider(
     // Span tag names per policy, made once rather than concatenated per request.
     private static readonly Dictionary<string, string> DecisionTags = RateLimitPolicies.All.ToDictionary(p => p, p => "gateway.ratelimit." + p);
 
-    public RateLimitRequest RequestFor(string policy, IGatewayUserFeature user)
+    /// <summary>The rules a user is held to under a policy (the keys are made here, once per limiter partition).</summary>
+    public RateLimitPlan PlanFor(string policy, IGatewayUserFeature user)
     {
         var own = _options.Get(policy);
         var userRule = new RateLimitRule(policy, RateLimitKeys.UserPolicy(user, policy), own.PermitLimit!.Value, own.Window!.Value);
         if (policy != RateLimitPolicies.TryOn)
         {
-            return new RateLimitRequest([userRule], null);
+            return new RateLimitPlan(policy, [userRule], null);
         }
 
         var account = _options.Get(RateLimitPolicies.Account);
         var accountRule = new RateLimitRule(RateLimitPolicies.Account, RateLimitKeys.AccountBudget(user.Account), account.PermitLimit!.Value, account.Window!.Value);
-        return new RateLimitRequest([userRule, accountRule], RateLimitKeys.AccountHold(user.Account));
+        return new RateLimitPlan(policy, [userRule, accountRule], RateLimitKeys.AccountHold(user.Account));
     }
 
-    public async ValueTask<RateLimitLease> DecideAsync(string policy, IGatewayUserFeature user, CancellationToken cancellationToken)
+    public async ValueTask<RateLimitLease> DecideAsync(RateLimitPlan plan, CancellationToken cancellationToken)
     {
-        var request = RequestFor(policy, user);
+        var policy = plan.Policy;
+        var request = new RateLimitRequest(plan.Rules, plan.HoldKey);
         var decision = await store.AcquireAsync(request, cancellationToken);
         telemetry.RateLimitDecisions.Add(1,
             new("policy", policy),
@@ -115,6 +117,9 @@ internal sealed class RateLimitDecider(
         }
     }
 }
+
+/// <summary>A policy's rules for one user, and the account hold that applies (try-ons).</summary>
+internal sealed record RateLimitPlan(string Policy, IReadOnlyList<RateLimitRule> Rules, string? HoldKey);
 
 /// <summary>What a request was charged, so a gateway-answered 401/403/404 can be given back.</summary>
 internal sealed record RateLimitCharge(RateLimitRequest Request);
