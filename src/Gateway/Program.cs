@@ -24,7 +24,7 @@ var app = builder.Build();
 
 app.UseGatewayErrors();
 app.UseGatewayRequestGuard();
-app.UseCors();
+app.UseGatewayCors();
 app.UseGatewayIdentity();
 app.UseGatewayRateLimiting();
 

@@ -27,6 +27,16 @@ public static partial class HostingExtensions
         return builder;
     }
 
+    /// <summary>
+    /// CORS for requests that carry an <c>Origin</c> (browsers). Native apps send none, and for them the CORS middleware
+    /// would only mark the request (an items dictionary per request) before passing it on.
+    /// </summary>
+    public static WebApplication UseGatewayCors(this WebApplication app)
+    {
+        app.UseWhen(context => context.Request.Headers.Origin.Count > 0, browser => browser.UseCors());
+        return app;
+    }
+
     /// <summary>Every unhandled exception becomes <c>500 INTERNAL_ERROR</c> in the contract shape.</summary>
     public static WebApplication UseGatewayErrors(this WebApplication app)
     {
