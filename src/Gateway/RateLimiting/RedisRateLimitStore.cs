@@ -16,12 +16,46 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
     // ARGV[1]: now in ms (0: use Redis TIME); ARGV[2]: the number of requests; then per request:
     //   rule count n, 1 when a hold key follows the rule keys, admission id, then per rule: limit, window ms.
     // Returns per request, flattened: allowed (1/0), retry ms, then per rule: remaining, reset ms.
+    //
+    // The requests of a batch share one "now", so a key's log needs pruning and counting once per batch: its state
+    // (count, oldest time, admissions not yet written) is kept in the script, every request sees the admissions of
+    // the ones before it, and the admissions are written at the end, one ZADD and one PEXPIRE per key. A batch of
+    // try-ons all charging one account budget costs that key five calls, not five per request. Verdicts are the
+    // same as deciding the requests one by one.
     internal const string AcquireScript =
         """
         local now = tonumber(ARGV[1])
         if now == 0 then
           local t = redis.call('TIME')
           now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+        end
+        local logs = {}
+        local order = {}
+        local holds = {}
+        local function flush(key, log)
+          if #log.ids > 0 then
+            local args = {}
+            for j = 1, #log.ids do
+              args[2 * j - 1] = now
+              args[2 * j] = log.ids[j]
+            end
+            redis.call('ZADD', key, unpack(args))
+            redis.call('PEXPIRE', key, log.window)
+            log.ids = {}
+          end
+        end
+        local function open(key, window)
+          local log = logs[key]
+          if log and log.window == window then return log end
+          if log then flush(key, log) end
+          redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
+          local count = redis.call('ZCARD', key)
+          local oldest = nil
+          if count > 0 then oldest = tonumber(redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')[2]) end
+          if not log then order[#order + 1] = key end
+          log = { count = count, stored = count, oldest = oldest, window = window, ids = {} }
+          logs[key] = log
+          return log
         end
         local result = {}
         local a = 3
@@ -33,48 +67,54 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
           local base = a + 3
           a = base + 2 * n
           local retry = 0
-          local counts = {}
+          local rules = {}
           for i = 0, n - 1 do
             local key = KEYS[k + i]
             local limit = tonumber(ARGV[base + 2 * i])
             local window = tonumber(ARGV[base + 2 * i + 1])
-            redis.call('ZREMRANGEBYSCORE', key, '-inf', now - window)
-            local count = redis.call('ZCARD', key)
-            counts[i] = count
-            if count >= limit then
-              local leaving = redis.call('ZRANGE', key, count - limit, count - limit, 'WITHSCORES')
-              local wait = tonumber(leaving[2]) + window - now
+            local log = open(key, window)
+            rules[i] = log
+            if log.count >= limit then
+              -- The (count - limit + 1) oldest must leave the window; this batch's own admissions are the newest.
+              local leaving = log.count - limit
+              local at = now
+              if leaving == 0 and log.oldest then
+                at = log.oldest
+              elseif leaving < log.stored then
+                at = tonumber(redis.call('ZRANGE', key, leaving, leaving, 'WITHSCORES')[2])
+              end
+              local wait = at + window - now
               if wait > retry then retry = wait end
             end
           end
           if held then
-            local hold = redis.call('PTTL', KEYS[k + n])
+            local holdKey = KEYS[k + n]
+            local hold = holds[holdKey]
+            if not hold then
+              hold = redis.call('PTTL', holdKey)
+              holds[holdKey] = hold
+            end
             if hold > retry then retry = hold end
           end
           local r = #result
           result[r + 1] = retry > 0 and 0 or 1
           result[r + 2] = math.ceil(retry)
           for i = 0, n - 1 do
-            local key = KEYS[k + i]
+            local log = rules[i]
             local limit = tonumber(ARGV[base + 2 * i])
-            local window = tonumber(ARGV[base + 2 * i + 1])
-            local reset = 0
             if retry <= 0 then
-              redis.call('ZADD', key, now, id)
-              redis.call('PEXPIRE', key, window)
-              counts[i] = counts[i] + 1
+              log.count = log.count + 1
+              log.ids[#log.ids + 1] = id
+              if not log.oldest then log.oldest = now end
             end
-            if retry <= 0 and counts[i] == 1 then
-              reset = window
-            elseif counts[i] > 0 then
-              local oldest = redis.call('ZRANGE', key, 0, 0, 'WITHSCORES')
-              reset = tonumber(oldest[2]) + window - now
-            end
-            result[r + 3 + 2 * i] = limit - counts[i]
+            local reset = 0
+            if log.count > 0 then reset = log.oldest + log.window - now end
+            result[r + 3 + 2 * i] = limit - log.count
             result[r + 4 + 2 * i] = math.ceil(reset)
           end
           k = k + n + (held and 1 or 0)
         end
+        for _, key in ipairs(order) do flush(key, logs[key]) end
         return result
         """;
 
