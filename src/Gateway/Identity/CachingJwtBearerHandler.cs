@@ -22,28 +22,36 @@ internal sealed class CachingJwtBearerHandler(
 
     protected override Task<AuthenticateResult> HandleAuthenticateAsync()
     {
-        // The token as JwtBearer reads it: one Authorization value, "Bearer " in any case, then trimmed.
         var header = Request.Headers.Authorization;
-        if (header.Count == 1 && header[0] is { } value && value.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) &&
-            tokens.Find(value.AsSpan(Prefix.Length).Trim(), TimeProvider.GetUtcNow()) is { } identity)
+        var authorization = header.Count == 1 ? header[0] : null;
+        if (tokens.Find(BearerToken(authorization), TimeProvider.GetUtcNow()) is { } identity)
         {
             // A fresh principal per request: whatever a later stage does to it stays in this request.
             return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), Scheme.Name)));
         }
 
-        return ValidateAsync(header.Count == 1 ? header[0] : null);
+        return ValidateAsync(authorization);
     }
 
     private async Task<AuthenticateResult> ValidateAsync(string? authorization)
     {
         var result = await base.HandleAuthenticateAsync();
-        if (result.Succeeded && authorization is not null && authorization.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase) &&
-            result.Principal.Identities.Count() == 1 && result.Principal.Identity is ClaimsIdentity identity &&
-            result.Properties.ExpiresUtc is { } expires)
-        {
-            tokens.Remember(authorization[Prefix.Length..].Trim(), identity, expires, TimeProvider.GetUtcNow());
-        }
-
+        Remember(authorization, result);
         return result;
     }
+
+    private void Remember(string? authorization, AuthenticateResult result)
+    {
+        if (result.Succeeded && result.Principal.Identities.Count() == 1 && result.Principal.Identity is ClaimsIdentity identity &&
+            result.Properties.ExpiresUtc is { } expires && BearerToken(authorization) is { IsEmpty: false } token)
+        {
+            tokens.Remember(token.ToString(), identity, expires, TimeProvider.GetUtcNow());
+        }
+    }
+
+    /// <summary>The token as JwtBearer reads it: one Authorization value, "Bearer " in any case, then trimmed; empty when none.</summary>
+    private static ReadOnlySpan<char> BearerToken(string? authorization) =>
+        authorization is not null && authorization.StartsWith(Prefix, StringComparison.OrdinalIgnoreCase)
+            ? authorization.AsSpan(Prefix.Length).Trim()
+            : default;
 }

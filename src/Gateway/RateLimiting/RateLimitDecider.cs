@@ -30,17 +30,17 @@ internal sealed class RateLimitDecider(
         var userRule = new RateLimitRule(policy, RateLimitKeys.UserPolicy(user, policy), own.PermitLimit!.Value, own.Window!.Value);
         if (policy != RateLimitPolicies.TryOn)
         {
-            return new RateLimitPlan(policy, [userRule], null);
+            return new RateLimitPlan([userRule], null);
         }
 
         var account = _options.Get(RateLimitPolicies.Account);
         var accountRule = new RateLimitRule(RateLimitPolicies.Account, RateLimitKeys.AccountBudget(user.Account), account.PermitLimit!.Value, account.Window!.Value);
-        return new RateLimitPlan(policy, [userRule, accountRule], RateLimitKeys.AccountHold(user.Account));
+        return new RateLimitPlan([userRule, accountRule], RateLimitKeys.AccountHold(user.Account));
     }
 
     public async ValueTask<RateLimitLease> DecideAsync(RateLimitPlan plan, CancellationToken cancellationToken)
     {
-        var policy = plan.Policy;
+        var policy = plan.Rules[0].Policy; // the user's own rule comes first
         var request = new RateLimitRequest(plan.Rules, plan.HoldKey);
         var decision = await store.AcquireAsync(request, cancellationToken);
         telemetry.RateLimitDecisions.Add(1,
@@ -118,8 +118,8 @@ internal sealed class RateLimitDecider(
     }
 }
 
-/// <summary>A policy's rules for one user, and the account hold that applies (try-ons).</summary>
-internal sealed record RateLimitPlan(string Policy, IReadOnlyList<RateLimitRule> Rules, string? HoldKey);
+/// <summary>A policy's rules for one user (the user's own first), and the account hold that applies (try-ons).</summary>
+internal sealed record RateLimitPlan(IReadOnlyList<RateLimitRule> Rules, string? HoldKey);
 
 /// <summary>What a request was charged, so a gateway-answered 401/403/404 can be given back.</summary>
 internal sealed record RateLimitCharge(RateLimitRequest Request);
