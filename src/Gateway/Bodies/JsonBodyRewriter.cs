@@ -9,12 +9,11 @@ namespace Genlook.Gateway.Bodies;
 /// <summary>
 /// Rewrites try-on and product JSON bodies: compat rules (COMPAT.md) and attribution (<c>externalUserId</c> = the
 /// caller's pseudonym). A canonical body never builds a DOM: its members are copied verbatim and only
-/// <c>externalUserId</c> changes. A legacy body is parsed once into a pooled <see cref="JsonDocument"/>, rewritten
-/// through <see cref="CompatObject"/> overlays (untouched members are written straight from the document), and written.
+/// <c>externalUserId</c> changes. A legacy body is validated once and rewritten in place through <see cref="CompatObject"/>
+/// overlays on its bytes (untouched members are copied through as sent), then written.
 /// </summary>
 internal sealed class JsonBodyRewriter(CompatEngine compat)
 {
-    private static readonly JsonDocumentOptions DocumentOptions = new() { MaxDepth = 64 };
     private static readonly byte[] ExternalUserIdMember = Encoding.UTF8.GetBytes(",\"externalUserId\":\"");
 
     public BodyRewrite RewriteTryOn(ReadOnlySpan<byte> json, string pseudonym)
@@ -109,70 +108,45 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
             : new BodyRewrite { Body = Write(body), AppliedRules = applied };
     }
 
-    /// <summary>The DOM path: parse, run <paramref name="rewrite"/> over the top-level object, write, give the buffers back.</summary>
+    /// <summary>
+    /// The legacy path: open the body (validating all of it), run <paramref name="rewrite"/> over the top-level object,
+    /// write. The rules read the body in place (<see cref="RawBody"/>), until the rewrite is written.
+    /// Duplicate members are refused in every object the rules open (<see cref="CompatObject"/>), as the fast path
+    /// refuses them on the path it reads.
+    /// </summary>
     private static BodyRewrite RewriteParsed<TState>(ReadOnlySpan<byte> json, TState state, Func<CompatObject, TState, BodyRewrite> rewrite)
     {
-        using var parsed = Parse(json, out var parseError);
-        if (parsed is null)
-        {
-            return BodyRewrite.Invalid([parseError!]);
-        }
-
+        RawBody? body = null;
         try
         {
+            body = RawBody.Parse(json);
+
             // A legacy try-on body usually gains products, person, output and externalUserId.
-            return rewrite(new CompatObject(parsed.RootElement, room: 4), state);
-        }
-        catch (CompatDuplicateMemberException ex)
-        {
-            return BodyRewrite.Invalid([new ErrorDetail("", $"Malformed JSON: {ex.Message}")]);
-        }
-    }
-
-    /// <summary>
-    /// Parses a body that needs rewriting into a pooled document over a pooled copy of the bytes (both returned when
-    /// the rewrite is written). Duplicate members are refused in every object the rules read (<see cref="CompatObject"/>),
-    /// as the fast path refuses them on the path it reads; the parser's own check would cost a third of the rewrite.
-    /// </summary>
-    private static ParsedBody? Parse(ReadOnlySpan<byte> json, out ErrorDetail? error)
-    {
-        var copy = ArrayPool<byte>.Shared.Rent(json.Length);
-        json.CopyTo(copy);
-        try
-        {
-            var document = JsonDocument.Parse(copy.AsMemory(0, json.Length), DocumentOptions);
-            if (document.RootElement.ValueKind == JsonValueKind.Object)
-            {
-                error = null;
-                return new ParsedBody(document, copy);
-            }
-
-            document.Dispose();
-            error = new ErrorDetail("", "The body must be a JSON object.");
+            return rewrite(body.Root(room: 4), state);
         }
         catch (JsonException ex) when (ex.LineNumber is { } line)
         {
-            error = new ErrorDetail("", $"Malformed JSON at line {line + 1}, byte {ex.BytePositionInLine}.");
+            return Malformed($"Malformed JSON at line {line + 1}, byte {ex.BytePositionInLine}.");
         }
-        catch (Exception ex) when (ex is JsonException or ArgumentException)
+        catch (JsonException ex)
         {
-            // Depth limits.
-            error = new ErrorDetail("", $"Malformed JSON: {ex.Message}");
+            return Malformed(ex.Message);
         }
-
-        ArrayPool<byte>.Shared.Return(copy);
-        return null;
-    }
-
-    private sealed class ParsedBody(JsonDocument document, byte[] copy) : IDisposable
-    {
-        public JsonElement RootElement => document.RootElement;
-
-        public void Dispose()
+        catch (InvalidOperationException ex) when (ex.InnerException is DecoderFallbackException)
         {
-            document.Dispose();
-            ArrayPool<byte>.Shared.Return(copy);
+            // A member name or a string the rules read is not valid UTF-8.
+            return Malformed("Malformed JSON: invalid UTF-8.");
         }
+        catch (CompatDuplicateMemberException ex)
+        {
+            return Malformed($"Malformed JSON: {ex.Message}");
+        }
+        finally
+        {
+            body?.Dispose();
+        }
+
+        static BodyRewrite Malformed(string message) => BodyRewrite.Invalid([new ErrorDetail("", message)]);
     }
 
     // The rewritten body goes through one writer and buffer per thread (JsonSerializer would rent and copy the same

@@ -14,13 +14,14 @@ internal sealed class CompatArray
         _count = items.Length;
     }
 
-    /// <summary>An editable view of a parsed array (its document must outlive this array).</summary>
-    public CompatArray(JsonElement parsed)
+    /// <summary>Opens the array at <paramref name="start"/> in <paramref name="body"/>.</summary>
+    internal CompatArray(RawBody body, int start)
     {
-        _items = new CompatValue[parsed.GetArrayLength()];
-        foreach (var item in parsed.EnumerateArray())
+        _items = new CompatValue[4];
+        var position = start + 1;
+        while (body.NextItem(ref position, out var itemStart, out var itemEnd))
         {
-            _items[_count++] = CompatValue.Of(item);
+            Add(CompatValue.Raw(body, itemStart, itemEnd - itemStart));
         }
     }
 
@@ -41,17 +42,12 @@ internal sealed class CompatArray
     /// <summary>The object at <paramref name="index"/>, editable in place; <c>null</c> when the item is not an object.</summary>
     public CompatObject? GetObject(int index)
     {
-        var item = this[index];
-        if (item.AsObject() is not { } editable)
+        if (this[index].AsObject() is not { } editable)
         {
             return null;
         }
 
-        if (!item.IsBuilt)
-        {
-            _items[index] = CompatValue.Of(editable);
-        }
-
+        _items[index] = CompatValue.Of(editable);
         return editable;
     }
 

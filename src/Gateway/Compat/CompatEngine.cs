@@ -17,7 +17,7 @@ internal sealed class CompatEngine
 
     public List<ICompatRule> RewriteTryOn(CompatObject body, List<ErrorDetail> conflicts)
     {
-        var applied = new List<ICompatRule>();
+        var applied = new List<ICompatRule>(_tryOnRules.Length + _productRules.Length);
         foreach (var rule in _tryOnRules)
         {
             if (rule.TryRewrite(body, "", conflicts))

@@ -1,86 +1,103 @@
 using System.Buffers;
-using System.Runtime.InteropServices;
+using System.Buffers.Text;
 using System.Text.Json;
 
 namespace Genlook.Gateway.Compat;
 
 /// <summary>
-/// A JSON value while the rules rewrite a body: a part of the parsed body (a <see cref="JsonElement"/>, written back
-/// exactly as parsed) or something a rule built (a <see cref="CompatObject"/>, a <see cref="CompatArray"/> or a string).
+/// A JSON value while the rules rewrite a body: a slice of the body's own bytes (validated when the body was opened,
+/// written back exactly as sent) or something a rule built (a <see cref="CompatObject"/>, a <see cref="CompatArray"/>
+/// or a string). <c>default</c> is "no value" (kind <see cref="JsonValueKind.Undefined"/>).
 /// </summary>
 internal readonly struct CompatValue
 {
-    private readonly JsonElement _element;
-    private readonly object? _built;
+    // The body (then _start and _length delimit the value's bytes in it) or the built value.
+    private readonly object? _value;
+    private readonly int _start;
+    private readonly int _length;
 
-    private CompatValue(JsonElement element, object? built)
+    private CompatValue(object? value, int start, int length)
     {
-        _element = element;
-        _built = built;
+        _value = value;
+        _start = start;
+        _length = length;
     }
 
-    public static CompatValue Of(JsonElement element) => new(element, null);
+    /// <summary>The value at <paramref name="start"/> in <paramref name="body"/>.</summary>
+    internal static CompatValue Raw(RawBody body, int start, int length) => new(body, start, length);
 
-    public static CompatValue Of(CompatObject value) => new(default, value);
+    public static CompatValue Of(CompatObject value) => new(value, 0, 0);
 
-    public static CompatValue Of(CompatArray value) => new(default, value);
+    public static CompatValue Of(CompatArray value) => new(value, 0, 0);
 
-    public static CompatValue Of(string value) => new(default, value);
+    public static CompatValue Of(string value) => new(value, 0, 0);
 
-    public JsonValueKind Kind => _built switch
+    public JsonValueKind Kind => _value switch
     {
+        RawBody body => RawBody.KindOf(body[_start]),
         CompatObject => JsonValueKind.Object,
         CompatArray => JsonValueKind.Array,
         string => JsonValueKind.String,
-        _ => _element.ValueKind,
+        _ => JsonValueKind.Undefined,
     };
 
     /// <summary>JSON <c>null</c>: the rules treat a member set to <c>null</c> like an absent one.</summary>
-    public bool IsNull => Kind == JsonValueKind.Null;
+    public bool IsNull => _value is RawBody body && body[_start] == (byte)'n';
 
-    /// <summary>The member <paramref name="name"/> of this object, read without making it editable; <c>default</c> (kind <c>Undefined</c>) when absent.</summary>
-    public CompatValue Member(string name) => _built switch
+    /// <summary>Whether there is a value at all (<c>default</c> has none).</summary>
+    public bool HasValue => _value is not null;
+
+    /// <summary>The member <paramref name="name"/> of this object, read without making it editable; <c>default</c> when absent.</summary>
+    public CompatValue Member(string name) => _value switch
     {
-        CompatObject built => built.TryGet(name, out var value) ? value : default,
-        null when _element.ValueKind == JsonValueKind.Object && _element.TryGetProperty(name, out var member) => Of(member),
+        RawBody body when body[_start] == (byte)'{' && body.TryFindMember(_start, name, out var start, out var length) => Raw(body, start, length),
+        CompatObject built when built.TryGet(name, out var value) => value,
         _ => default,
     };
 
     public bool TryGetString(out string? value)
     {
-        value = _built as string ?? (_built is null && _element.ValueKind == JsonValueKind.String ? _element.GetString() : null);
+        value = _value switch
+        {
+            string text => text,
+            RawBody body when body[_start] == (byte)'"' => body.GetString(_start, _length),
+            _ => null,
+        };
         return value is not null;
     }
 
+    /// <summary>A number that is an <see cref="int"/> as written (no fraction, no exponent), as <see cref="JsonElement.TryGetInt32"/> reads it.</summary>
     public bool TryGetInt32(out int value)
     {
         value = 0;
-        return _built is null && _element.ValueKind == JsonValueKind.Number && _element.TryGetInt32(out value);
+        return _value is RawBody body && RawBody.KindOf(body[_start]) == JsonValueKind.Number &&
+               Utf8Parser.TryParse(body.Slice(_start, _length), out value, out var consumed) && consumed == _length;
     }
 
-    /// <summary>This value as an editable object (the parsed one wrapped, or the built one); <c>null</c> when it is not an object.</summary>
-    internal CompatObject? AsObject() => _built switch
+    /// <summary>This value as an editable object (the parsed one opened, or the built one); <c>null</c> when it is not an object.</summary>
+    internal CompatObject? AsObject() => _value switch
     {
+        RawBody body when body[_start] == (byte)'{' => new CompatObject(body, _start),
         CompatObject built => built,
-        null when _element.ValueKind == JsonValueKind.Object => new CompatObject(_element),
         _ => null,
     };
 
     /// <summary>This value as an editable array; <c>null</c> when it is not an array.</summary>
-    internal CompatArray? AsArray() => _built switch
+    internal CompatArray? AsArray() => _value switch
     {
+        RawBody body when body[_start] == (byte)'[' => new CompatArray(body, _start),
         CompatArray built => built,
-        null when _element.ValueKind == JsonValueKind.Array => new CompatArray(_element),
         _ => null,
     };
 
-    /// <summary>Whether this value was wrapped to be edited (then it must replace the parsed one in its parent).</summary>
-    internal bool IsBuilt => _built is not null;
-
     public void WriteTo(Utf8JsonWriter writer)
     {
-        switch (_built)
+        switch (_value)
         {
+            case RawBody body:
+                // Untouched parts of the body are copied as sent: opening the body validated them already.
+                writer.WriteRawValue(body.Slice(_start, _length), skipInputValidation: true);
+                break;
             case CompatObject built:
                 built.WriteTo(writer);
                 break;
@@ -91,23 +108,16 @@ internal readonly struct CompatValue
                 writer.WriteStringValue(text);
                 break;
             default:
-                // Untouched parts of the body are copied as sent: the parse has validated them already.
-                writer.WriteRawValue(JsonMarshal.GetRawUtf8Value(_element), skipInputValidation: true);
-                break;
+                throw new InvalidOperationException("A member without a value cannot be written.");
         }
     }
 
     /// <summary>
-    /// JSON equality (member order aside). Two parsed values compare in place; a built value is written and parsed
-    /// first. Only conflicts (a legacy and a current field both present) get here, so that cost is rare.
+    /// JSON equality (member order aside). Both values are written and parsed first; only conflicts (a legacy and a
+    /// current field both present) get here, so that cost is rare.
     /// </summary>
     public static bool DeepEquals(CompatValue left, CompatValue right)
     {
-        if (left._built is null && right._built is null)
-        {
-            return JsonElement.DeepEquals(left._element, right._element);
-        }
-
         using var leftDocument = JsonDocument.Parse(left.ToJsonBytes());
         using var rightDocument = JsonDocument.Parse(right.ToJsonBytes());
         return JsonElement.DeepEquals(leftDocument.RootElement, rightDocument.RootElement);
@@ -115,6 +125,11 @@ internal readonly struct CompatValue
 
     private byte[] ToJsonBytes()
     {
+        if (_value is RawBody body)
+        {
+            return body.Slice(_start, _length).ToArray();
+        }
+
         var buffer = new ArrayBufferWriter<byte>(256);
         using (var writer = new Utf8JsonWriter(buffer))
         {

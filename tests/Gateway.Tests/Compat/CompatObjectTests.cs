@@ -22,9 +22,9 @@ public sealed class CompatObjectTests
     [Fact]
     public void WriteTo_Untouched_IsTheParsedMembersAsSent()
     {
-        using var document = JsonDocument.Parse("""{"a":1.50,"b":"caf\u00e9","c":{"d":[1, 2]}}""");
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes("""{"a":1.50,"b":"caf\u00e9","c":{"d":[1, 2]}}"""));
 
-        var written = Write(new CompatObject(document.RootElement));
+        var written = Write(json.Root());
 
         Assert.Equal("""{"a":1.50,"b":"caf\u00e9","c":{"d":[1, 2]}}""", written);
     }
@@ -32,8 +32,8 @@ public sealed class CompatObjectTests
     [Fact]
     public void SetRemove_ReplacedMemberKeepsItsPlace_RemovedIsGone_NewGoesLast()
     {
-        using var document = JsonDocument.Parse("""{"a":1,"b":2,"c":3}""");
-        var body = new CompatObject(document.RootElement);
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes("""{"a":1,"b":2,"c":3}"""));
+        var body = json.Root();
 
         body.Set("b", CompatValue.Of("two"));
         Assert.True(body.Remove("a", out var removed));
@@ -48,8 +48,8 @@ public sealed class CompatObjectTests
     [Fact]
     public void GetObject_EditsOfAParsedChild_AreWrittenWithTheParent()
     {
-        using var document = JsonDocument.Parse("""{"person":{"image":{"id":"x"}},"other":[1]}""");
-        var body = new CompatObject(document.RootElement);
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes("""{"person":{"image":{"id":"x"}},"other":[1]}"""));
+        var body = json.Root();
 
         body.GetObject("person")!.GetObject("image")!.Set("id", CompatValue.Of("y"));
         body.GetArray("other")!.Add(CompatValue.Of("z"));
@@ -60,8 +60,8 @@ public sealed class CompatObjectTests
     [Fact]
     public void GetOrAddObject_AbsentOrNull_IsCreated_SomethingElse_IsNull()
     {
-        using var document = JsonDocument.Parse("""{"output":null,"text":"t"}""");
-        var body = new CompatObject(document.RootElement);
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes("""{"output":null,"text":"t"}"""));
+        var body = json.Root();
 
         body.GetOrAddObject("output")!.Set("watermark", CompatValue.Of("no"));
         body.GetOrAddObject("fresh")!.Set("k", CompatValue.Of("v"));
@@ -73,8 +73,8 @@ public sealed class CompatObjectTests
     [Fact]
     public void DeepEquals_ParsedAndBuiltValues_CompareAsJson()
     {
-        using var document = JsonDocument.Parse("""{"s":{"url":"u","n":1},"t":{"n":1.0,"url":"u"}}""");
-        var body = new CompatObject(document.RootElement);
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes("""{"s":{"url":"u","n":1},"t":{"n":1.0,"url":"u"}}"""));
+        var body = json.Root();
         var built = new CompatObject();
         built.Set("n", body.GetObject("s")!.TryGet("n", out var n) ? n : default);
         built.Set("url", CompatValue.Of("u"));
@@ -90,9 +90,9 @@ public sealed class CompatObjectTests
     [Fact]
     public void Constructor_DuplicateMember_Throws()
     {
-        using var document = JsonDocument.Parse("""{"a":1,"a":2}""");
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes("""{"a":1,"a":2}"""));
 
-        var error = Assert.Throws<CompatDuplicateMemberException>(() => new CompatObject(document.RootElement));
+        var error = Assert.Throws<CompatDuplicateMemberException>(() => json.Root());
 
         Assert.Equal("a", error.Name);
     }
@@ -101,8 +101,8 @@ public sealed class CompatObjectTests
     public void LargeObject_LookupsEditsAndDuplicates_BehaveAsForSmallOnes()
     {
         var members = string.Join(",", Enumerable.Range(0, 1000).Select(i => $"\"m{i}\":{i}"));
-        using var document = JsonDocument.Parse("{" + members + "}");
-        var body = new CompatObject(document.RootElement);
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes("{" + members + "}"));
+        var body = json.Root();
 
         Assert.True(body.TryGet("m999", out var last));
         Assert.Equal(999, last.TryGetInt32(out var n) ? n : -1);
@@ -116,7 +116,80 @@ public sealed class CompatObjectTests
         Assert.Equal("again", written.GetProperty("m0").GetString());
         Assert.Equal("replaced", written.GetProperty("m1").GetString());
 
-        using var duplicate = JsonDocument.Parse("{" + members + ",\"m500\":0}");
-        Assert.Equal("m500", Assert.Throws<CompatDuplicateMemberException>(() => new CompatObject(duplicate.RootElement)).Name);
+        using var duplicate = RawBody.Parse(Encoding.UTF8.GetBytes("{" + members + ",\"m500\":0}"));
+        Assert.Equal("m500", Assert.Throws<CompatDuplicateMemberException>(() => duplicate.Root()).Name);
+    }
+
+    [Fact]
+    public void Parse_EscapedAndNonAsciiNames_AreFoundByTheirText_AndWrittenAsJsonEqual()
+    {
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes("""{"\u0070roduct":{"id":7},"café":"x","n":12}"""));
+        var body = json.Root();
+
+        Assert.True(body.TryGet("product", out var product));
+        Assert.Equal(7, product.Member("id").TryGetInt32(out var id) ? id : -1);
+        Assert.True(body.Contains("café"));
+        Assert.True(body.TryGet("n", out var n) && n.TryGetInt32(out var twelve) && twelve == 12);
+
+        using var written = JsonDocument.Parse(Write(body));
+        using var sent = JsonDocument.Parse("""{"\u0070roduct":{"id":7},"café":"x","n":12}""");
+        Assert.True(JsonElement.DeepEquals(sent.RootElement, written.RootElement));
+    }
+
+    [Fact]
+    public void Parse_TheSameNameSpelledTwoWays_IsADuplicate()
+    {
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes("""{"a":1,"\u0061":2}"""));
+
+        Assert.Equal("a", Assert.Throws<CompatDuplicateMemberException>(() => json.Root()).Name);
+    }
+
+    [Theory]
+    [InlineData("""{"a":1} x""")]
+    [InlineData("""{"a":[1,}""")]
+    [InlineData("""{"a":{"b":1}""")]
+    [InlineData("""{"a":"\q"}""")]
+    [InlineData("""{"a":01}""")]
+    [InlineData("""{"a":1,}""")]
+    public void Parse_InvalidAnywhereInTheBody_Throws(string body)
+    {
+        Assert.ThrowsAny<JsonException>(() => RawBody.Parse(Encoding.UTF8.GetBytes(body)));
+    }
+
+    [Fact]
+    public void Values_ReadInPlace_AreTheirJsonValues()
+    {
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes("""{"s":"a\"bé","i":-42,"f":1.5,"e":1e2,"z":null,"t":true,"o":{"k":[1,{"x":2}]},"l":[ ]}"""));
+        var body = json.Root();
+
+        Assert.True(body.TryGet("s", out var s) && s.TryGetString(out var text) && text == "a\"bé");
+        Assert.True(body.TryGet("i", out var i) && i.TryGetInt32(out var number) && number == -42);
+        Assert.False(body.TryGet("f", out var f) && f.TryGetInt32(out _));
+        Assert.False(body.TryGet("e", out var e) && e.TryGetInt32(out _));
+        Assert.False(body.TryGetNonNull("z", out _));
+        Assert.Equal(JsonValueKind.True, body.TryGet("t", out var t) ? t.Kind : default);
+        Assert.Equal(2, body.GetObject("o")!.GetArray("k")!.GetObject(1)!.TryGet("x", out var x) && x.TryGetInt32(out var two) ? two : -1);
+        Assert.Equal(0, body.GetArray("l")!.Count);
+        Assert.Equal("""{"s":"a\"bé","i":-42,"f":1.5,"e":1e2,"z":null,"t":true,"o":{"k":[1,{"x":2}]},"l":[]}""", Write(body));
+    }
+
+    [Fact]
+    public void Parse_WhitespaceBetweenEveryToken_IsReadLikeCompactJson()
+    {
+        const string Pretty = "{\r\n\t\"a\" :\t{ \"b\" : [ 1 ,\n 2.5e1 , \"x\\\"y\" , { \"c\" : null } ] } ,\r\n  \"d\"  :  true  ,\"e\":-0 }  \n";
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes(Pretty));
+        var body = json.Root();
+
+        var items = body.GetObject("a")!.GetArray("b")!;
+        Assert.Equal(4, items.Count);
+        Assert.True(items[2].TryGetString(out var text) && text == "x\"y");
+        Assert.True(items.GetObject(3)!.TryGet("c", out var c) && c.IsNull);
+        Assert.Equal(JsonValueKind.True, body.TryGet("d", out var d) ? d.Kind : default);
+        Assert.True(body.TryGet("e", out var e) && e.TryGetInt32(out var zero) && zero == 0);
+        body.Set("f", CompatValue.Of("new"));
+
+        using var written = JsonDocument.Parse(Write(body));
+        using var expected = JsonDocument.Parse("""{"a":{"b":[1,25,"x\"y",{"c":null}]},"d":true,"e":0,"f":"new"}""");
+        Assert.True(JsonElement.DeepEquals(expected.RootElement, written.RootElement));
     }
 }

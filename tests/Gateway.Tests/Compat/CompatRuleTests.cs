@@ -186,6 +186,17 @@ public sealed class CompatRuleTests
     }
 
     [Fact]
+    public void Rewrite_LegacyBodyWithAMemberNameNotUtf8_IsInvalid()
+    {
+        byte[] json = [.. "{\"useWatermark\":true,\""u8, 0xC3, 0x28, .. "\":1}"u8];
+
+        var result = Rewriter.RewriteTryOn(json, Me);
+
+        Assert.NotNull(result.Errors);
+        Assert.Contains("UTF-8", result.Errors![0].Message);
+    }
+
+    [Fact]
     public void Rewrite_LegacyBodyWithDuplicateMembers_IsInvalid()
     {
         var result = Rewriter.RewriteTryOn("""{"customer":{"id":"a"},"customer":{"id":"b"}}"""u8, Me);

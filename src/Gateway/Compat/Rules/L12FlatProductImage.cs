@@ -21,12 +21,11 @@ internal sealed class L12FlatProductImage : ICompatRule
         var applied = false;
         for (var i = 0; i < images.Count; i++)
         {
-            if (images[i].Member("url").Kind == default && images[i].Member("fileKey").Kind == default)
+            if (images.GetObject(i) is not { } image || !(image.Contains("url") || image.Contains("fileKey")))
             {
                 continue;
             }
 
-            var image = images.GetObject(i)!;
             var source = new CompatObject();
             var hasUrl = image.Remove("url", out var url);
             var hasFileKey = image.Remove("fileKey", out var fileKey);
