@@ -7,6 +7,9 @@ using Genlook.Gateway.Proxy;
 using Genlook.Gateway.RateLimiting;
 using Genlook.Gateway.Storage;
 
+// Before anything opens a socket (see SocketCompletions).
+SocketCompletions.PreferInline();
+
 // The configuration file sits beside the binary (dotnet run, publish and the container image alike).
 var builder = WebApplication.CreateBuilder(new WebApplicationOptions { Args = args, ContentRootPath = AppContext.BaseDirectory });
 
