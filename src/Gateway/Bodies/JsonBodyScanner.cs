@@ -7,8 +7,8 @@ namespace Genlook.Gateway.Bodies;
 internal struct JsonBodyScan
 {
     /// <summary>
-    /// A legacy shape (COMPAT.md) is present somewhere: the body takes the DOM path. The scan stops at the first
-    /// legacy top-level member (the DOM parse validates the rest), so the other fields are then incomplete.
+    /// A legacy shape (COMPAT.md) is present somewhere: the body takes the legacy path. The scan stops at the first
+    /// legacy top-level member (the legacy path validates the rest), so the other fields are then incomplete.
     /// </summary>
     public bool HasLegacyShape;
 
@@ -25,7 +25,7 @@ internal struct JsonBodyScan
 /// <summary>
 /// The fast path of the body pipeline: validates the JSON, finds what ownership and attribution need, and tells
 /// whether any legacy shape is present, in one <see cref="Utf8JsonReader"/> pass. Canonical bodies are then copied
-/// member by member, unknown fields and formatting included; only legacy bodies pay for a DOM.
+/// member by member, unknown fields and formatting included; only legacy bodies are opened for the compat rules.
 /// </summary>
 internal static class JsonBodyScanner
 {
@@ -74,7 +74,7 @@ internal static class JsonBodyScanner
                     }
                     else if (IsOneOf(ref reader, LegacyTryOnMembers))
                     {
-                        // The body takes the DOM path, whose parse validates it in full: scanning on would only repeat it.
+                        // The body takes the legacy path, which validates it in full: scanning on would only repeat it.
                         scan.HasLegacyShape = true;
                         return null;
                     }

@@ -9,7 +9,7 @@ namespace Genlook.Gateway.Benchmarks.Micro;
 
 /// <summary>
 /// The body pipeline against the budget of the compat issue: a canonical try-on body (fast path: scan + member copy,
-/// no DOM) and a legacy one (DOM rewrite), each compared with a plain <see cref="JsonDocument"/> parse + write of the
+/// no DOM) and a legacy one (the compat rules over the body's bytes), each compared with a plain <see cref="JsonDocument"/> parse + write of the
 /// same bytes (the baseline; a legacy rewrite may cost at most 2x).
 /// </summary>
 [MemoryDiagnoser]
