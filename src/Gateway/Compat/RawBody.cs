@@ -190,15 +190,22 @@ internal sealed class RawBody : IDisposable
     /// <summary>Whether the name <paramref name="utf8"/>, as written (ASCII, no escapes), is <paramref name="name"/>.</summary>
     public static bool AsciiNameEquals(ReadOnlySpan<byte> utf8, string name) => utf8.Length == name.Length && Ascii.Equals(utf8, name);
 
+    /// <summary>Gives the buffers back; values still pointing into the body then fail instead of reading reused memory.</summary>
     public void Dispose()
     {
+        if (_containers.Length == 0)
+        {
+            return;
+        }
+
         if (_json.Length > 0)
         {
             ArrayPool<byte>.Shared.Return(_json);
-            ArrayPool<Container>.Shared.Return(_containers);
-            _json = [];
-            _containers = [];
         }
+
+        ArrayPool<Container>.Shared.Return(_containers);
+        _json = [];
+        _containers = [];
     }
 
     // After whitespace and at most one comma: the next name, value, or closing bracket.
