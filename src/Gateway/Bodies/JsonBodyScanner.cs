@@ -1,4 +1,5 @@
 using System.Text.Json;
+using Genlook.Gateway.Compat;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Bodies;
@@ -29,7 +30,6 @@ internal struct JsonBodyScan
 /// </summary>
 internal static class JsonBodyScanner
 {
-    internal static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
 
     // Top-level members of a try-on body that only legacy shapes have (COMPAT.md L1-L10).
     private static readonly string[] LegacyTryOnMembers =
@@ -50,7 +50,9 @@ internal static class JsonBodyScanner
     private static List<ErrorDetail>? Scan(ReadOnlySpan<byte> json, bool isTryOn, out JsonBodyScan scan)
     {
         scan = new JsonBodyScan { KeptMembers = new List<(int, int)>(8) };
-        var reader = new Utf8JsonReader(json, ReaderOptions);
+
+        // The legacy path's reader options: a body one path accepts, the other must not refuse.
+        var reader = new Utf8JsonReader(json, RawBody.Options);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)

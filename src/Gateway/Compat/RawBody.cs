@@ -20,6 +20,7 @@ namespace Genlook.Gateway.Compat;
 /// </remarks>
 internal sealed class RawBody : IDisposable
 {
+    /// <summary>How every request body is read, canonical (the fast path's scan) or legacy.</summary>
     public static readonly JsonReaderOptions Options = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
 
     private static readonly SearchValues<byte> StringEnd = SearchValues.Create("\"\\"u8);
@@ -254,20 +255,6 @@ internal sealed class RawBody : IDisposable
     private static int StringEndAt(ReadOnlySpan<byte> json, int start)
     {
         var i = start + 1;
-
-        // Most names and values are short: look at a few bytes one by one before searching.
-        for (var end = Math.Min(i + 16, json.Length); i < end; i++)
-        {
-            switch (json[i])
-            {
-                case (byte)'"':
-                    return i + 1;
-                case (byte)'\\':
-                    i++;
-                    break;
-            }
-        }
-
         while (true)
         {
             i += json[i..].IndexOfAny(StringEnd);
