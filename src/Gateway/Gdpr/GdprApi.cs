@@ -16,8 +16,8 @@ public static partial class GdprApi
     {
         var gdpr = app.MapGroup("/gdpr");
         gdpr.MapDelete("/users/{subject}", EraseUserAsync).RequireAuthorization(Scopes.GdprErase);
-        gdpr.MapDelete("/me", EraseMeAsync).RequireAuthorization(GenlookProxyConfigProvider.UserPolicy);
-        gdpr.MapGet("/jobs/{jobId}", GetJobAsync).RequireAuthorization(GenlookProxyConfigProvider.UserPolicy);
+        gdpr.MapDelete("/me", EraseMeAsync).RequireAuthorization(IdentityExtensions.UserPolicy);
+        gdpr.MapGet("/jobs/{jobId}", GetJobAsync).RequireAuthorization(IdentityExtensions.UserPolicy);
         return app;
     }
 

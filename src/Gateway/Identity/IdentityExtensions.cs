@@ -8,6 +8,9 @@ namespace Genlook.Gateway.Identity;
 
 public static class IdentityExtensions
 {
+    /// <summary>The authorization policy "any authenticated user", for the gateway's own endpoints (the GDPR API).</summary>
+    public const string UserPolicy = "gateway-user";
+
     /// <summary>
     /// JWT bearer authentication from the standard <c>Authentication:Schemes:Bearer</c> section, answering in the
     /// contract shape (<c>401 MISSING_TOKEN</c> / <c>INVALID_TOKEN</c>, <c>403 FORBIDDEN</c>), and the pseudonym.
@@ -47,7 +50,7 @@ public static class IdentityExtensions
             .ValidateOnStart();
 
         services.AddAuthorizationBuilder()
-            .AddPolicy(GenlookProxyConfigProvider.UserPolicy, policy => policy.RequireAuthenticatedUser())
+            .AddPolicy(UserPolicy, policy => policy.RequireAuthenticatedUser())
             .AddPolicy(GatewayRoute.CatalogWriteScope, policy => policy.RequireAuthenticatedUser().RequireAssertion(c => Scopes.Has(c.User, GatewayRoute.CatalogWriteScope)))
             .AddPolicy(Scopes.GdprErase, policy => policy.RequireAuthenticatedUser().RequireAssertion(c => Scopes.Has(c.User, Scopes.GdprErase)));
 

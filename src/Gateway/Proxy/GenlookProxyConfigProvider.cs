@@ -12,7 +12,6 @@ namespace Genlook.Gateway.Proxy;
 internal sealed class GenlookProxyConfigProvider(IOptions<GenlookOptions> options) : IProxyConfigProvider
 {
     public const string AccountMetadataKey = "genlook-account";
-    public const string UserPolicy = "gateway-user";
 
     private IProxyConfig? _config;
 
@@ -27,7 +26,7 @@ internal sealed class GenlookProxyConfigProvider(IOptions<GenlookOptions> option
         {
             RouteId = route.Id,
             ClusterId = defaultCluster,
-            AuthorizationPolicy = route.RequiredScope, // a user is required by GatewayUserMiddleware, on every route
+            AuthorizationPolicy = route.RequiredScope, // a user is required by GatewayUserMiddleware on every proxied route
             RateLimiterPolicy = route.RateLimitPolicy,
             Match = new RouteMatch { Path = route.Path, Methods = [route.Method] },
         }).ToList();
