@@ -3,6 +3,10 @@
 #
 #   tests/Gateway.Benchmarks/load/run.sh            full run: 3 rounds, 15 s cells (about 15 minutes)
 #   tests/Gateway.Benchmarks/load/run.sh --quick    1 round, 5 s cells (under 3 minutes)
+# Options (combine freely):
+#   --scenarios read,status      only these scenarios (of read, status, tryon, legacy)
+#   --store memory               the gateway in embedded mode (in-memory store and limiter, no Redis), to see what the
+#                                shared Redis store costs: the same cells against the default --store redis
 #
 # Everything listens on 127.0.0.1 only; every process started here is stopped by PID on exit; every wait is bounded.
 # Writes a markdown report to tests/Gateway.Benchmarks/load/results/<timestamp>.md and prints, last, one line:
@@ -10,10 +14,23 @@
 set -euo pipefail
 
 QUICK=0
-[[ "${1:-}" == "--quick" ]] && QUICK=1
+STORE=redis
+SCENARIOS=(read status tryon legacy)
+while (( $# > 0 )); do
+  case $1 in
+    --quick) QUICK=1; shift ;;
+    --store) STORE=${2:-}; shift 2 || true ;;
+    --scenarios) IFS=, read -r -a SCENARIOS <<<"${2:-}"; shift 2 || true ;;
+    *) echo "error: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
+  esac
+done
+[[ $STORE == redis || $STORE == memory ]] || { echo "error: --store takes redis or memory, not '$STORE'" >&2; exit 2; }
+for scenario in "${SCENARIOS[@]}"; do
+  [[ $scenario =~ ^(read|status|tryon|legacy)$ ]] || { echo "error: unknown scenario '$scenario' (read, status, tryon, legacy)" >&2; exit 2; }
+done
+(( ${#SCENARIOS[@]} > 0 )) || { echo "error: --scenarios needs at least one scenario" >&2; exit 2; }
 if (( QUICK )); then ROUNDS=1; DURATION=5; WARMUP=1; else ROUNDS=3; DURATION=15; WARMUP=3; fi
 CONNECTIONS=(16 64)
-SCENARIOS=(read status tryon legacy)
 
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/../../.." && pwd)
@@ -28,7 +45,8 @@ need() {
     fi
   fi
 }
-need wrk wrk; need redis-server redis-server; need curl curl
+need wrk wrk; need curl curl
+[[ $STORE == redis ]] && need redis-server redis-server
 
 export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 echo "== build (Release, once)"
@@ -68,14 +86,19 @@ wait_http() { # url, seconds
 REDIS_PORT=$(free_port); UPSTREAM_PORT=$(free_port); GATEWAY_PORT=$(free_port); BASELINE_PORT=$(free_port)
 UPSTREAM=http://127.0.0.1:$UPSTREAM_PORT GATEWAY=http://127.0.0.1:$GATEWAY_PORT BASELINE=http://127.0.0.1:$BASELINE_PORT
 
-echo "== start redis :$REDIS_PORT, upstream :$UPSTREAM_PORT, gateway :$GATEWAY_PORT, plain YARP :$BASELINE_PORT"
-redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 & REDIS_PID=$!; PIDS+=($REDIS_PID)
+REDIS_PID=""
+STORE_ENV=() # embedded mode: no connection string, so the in-memory store and limiter
+if [[ $STORE == redis ]]; then
+  echo "== start redis :$REDIS_PORT"
+  redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no >"$WORK/redis.log" 2>&1 & REDIS_PID=$!; PIDS+=($REDIS_PID)
+  STORE_ENV=(ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT")
+fi
+echo "== start upstream :$UPSTREAM_PORT, gateway :$GATEWAY_PORT ($STORE store), plain YARP :$BASELINE_PORT"
 dotnet "$BENCH_DLL" upstream --urls "$UPSTREAM" >"$WORK/upstream.log" 2>&1 & PIDS+=($!)
 
 KEY_B64=$(printf '%s' 'load-harness-signing-key-0123456789-abcdefghij' | base64 -w0)
 LIMIT=100000000 # limits on, never reached: the harness measures what they cost, not what they refuse
-env ASPNETCORE_ENVIRONMENT=Production \
-  ConnectionStrings__Redis="127.0.0.1:$REDIS_PORT" \
+env ASPNETCORE_ENVIRONMENT=Production "${STORE_ENV[@]}" \
   Genlook__Accounts__default__BaseUrl="$UPSTREAM" Genlook__Accounts__default__ApiKey=gk_bench \
   Attribution__Key=load-harness-attribution-key-0123456789 \
   Authentication__Schemes__Bearer__ValidIssuer=https://bench.idp.local \
@@ -111,7 +134,7 @@ printf '%s' '{"products":[{"externalId":"shirt-42"}],"person":{"image":{"source"
 printf '%s' '{"product":{"externalId":"shirt-42"},"customer":{"url":"https://cdn.example.com/p.jpg"},"useWatermark":false}' >"$WORK/legacy.json"
 
 CLK_TCK=$(getconf CLK_TCK)
-cpu_ticks() { local f; read -r -a f <"/proc/$1/stat"; echo $(( f[13] + f[14] )); }
+cpu_ticks() { [[ -n $1 ]] || { echo 0; return; }; local f; read -r -a f <"/proc/$1/stat"; echo $(( f[13] + f[14] )); }
 
 # One cell: scenario, target (gateway|baseline), connections, round -> a line in cells.tsv
 run_cell() {
@@ -182,10 +205,10 @@ echo "   peak RSS: gateway ${UPLOAD_GATEWAY} MB, plain YARP ${UPLOAD_BASELINE} M
 
 # Report
 mkdir -p "$HERE/results"
-SUFFIX=""; (( QUICK )) && SUFFIX="-quick"
+SUFFIX=""; (( QUICK )) && SUFFIX="-quick"; [[ $STORE == memory ]] && SUFFIX="$SUFFIX-memory"
 REPORT="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)$SUFFIX.md"
 {
-  echo "# Load harness $(date -u +%Y-%m-%dT%H:%MZ) ($([[ $QUICK == 1 ]] && echo quick || echo full): $ROUNDS round(s), ${DURATION}s cells, $(nproc) cores)"
+  echo "# Load harness $(date -u +%Y-%m-%dT%H:%MZ) ($([[ $QUICK == 1 ]] && echo quick || echo full): $ROUNDS round(s), ${DURATION}s cells, $(nproc) cores, $STORE store)"
   echo
   echo "| round | scenario | conns | gateway req/s | YARP req/s | ratio | gateway p50/p99 ms | YARP p50/p99 ms | gateway cpu µs/req | YARP cpu µs/req | cpu ratio | + redis µs/req | errors gw/yarp |"
   echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
