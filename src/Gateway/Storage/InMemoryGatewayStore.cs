@@ -8,9 +8,21 @@ namespace Genlook.Gateway.Storage;
 /// </summary>
 internal sealed class InMemoryGatewayStore(TimeProvider time) : IGatewayStore
 {
+    /// <summary>How often a write may start a sweep of expired entries.</summary>
+    internal static readonly TimeSpan SweepInterval = TimeSpan.FromSeconds(10);
+
     private readonly ConcurrentDictionary<string, Entry> _values = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IndexEntry> _indexes = new(StringComparer.Ordinal);
-    private long _operations;
+
+    // UTC ticks before which no sweep starts, and 1 while one runs.
+    private long _nextSweep;
+    private int _sweeping;
+
+    /// <summary>Entries held, live or expired and not yet swept (tests).</summary>
+    internal int Count => _values.Count;
+
+    /// <summary>Whether a sweep is running (tests).</summary>
+    internal bool Sweeping => Volatile.Read(ref _sweeping) == 1;
 
     public Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default) =>
         Task.FromResult(TryGetLive(key, out var entry) ? entry.Value : null);
@@ -20,8 +32,9 @@ internal sealed class InMemoryGatewayStore(TimeProvider time) : IGatewayStore
 
     public Task SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
-        _values[key] = new Entry(value.ToArray(), Expiry(timeToLive));
-        SweepNow();
+        var now = time.GetUtcNow();
+        _values[key] = new Entry(value.ToArray(), now + timeToLive);
+        SweepIfDue(now);
         return Task.CompletedTask;
     }
 
@@ -52,7 +65,8 @@ internal sealed class InMemoryGatewayStore(TimeProvider time) : IGatewayStore
 
     public Task SetIndexedAsync(string indexKey, string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
-        var expiry = Expiry(timeToLive);
+        var now = time.GetUtcNow();
+        var expiry = now + timeToLive;
         var index = _indexes.GetOrAdd(indexKey, _ => new IndexEntry());
         lock (index)
         {
@@ -61,7 +75,7 @@ internal sealed class InMemoryGatewayStore(TimeProvider time) : IGatewayStore
         }
 
         _values[key] = new Entry(value.ToArray(), expiry);
-        SweepNow();
+        SweepIfDue(now);
         return Task.CompletedTask;
     }
 
@@ -118,29 +132,48 @@ internal sealed class InMemoryGatewayStore(TimeProvider time) : IGatewayStore
 
     private bool IsExpired(Entry entry) => entry.ExpiresAt <= time.GetUtcNow();
 
-    /// <summary>Every 1024 writes, drop what has expired, so never-read keys cannot pile up.</summary>
-    private void SweepNow()
+    /// <summary>
+    /// At most every <see cref="SweepInterval"/>, a write starts a sweep of what has expired on the thread pool, so
+    /// never-read keys cannot pile up. A sweep walks every entry, so it keeps to a clock and off the request: every N
+    /// writes on the writer's thread, its cost would grow with the store (try-ons write records kept for days) and
+    /// land on requests.
+    /// </summary>
+    private void SweepIfDue(DateTimeOffset now)
     {
-        if (Interlocked.Increment(ref _operations) % 1024 != 0)
+        var due = Volatile.Read(ref _nextSweep);
+        if (now.UtcTicks < due || Interlocked.CompareExchange(ref _sweeping, 1, 0) != 0)
         {
             return;
         }
 
-        var now = time.GetUtcNow();
-        foreach (var (key, entry) in _values)
+        Volatile.Write(ref _nextSweep, (now + SweepInterval).UtcTicks);
+        ThreadPool.UnsafeQueueUserWorkItem(static store => store.Sweep(), this, preferLocal: false);
+    }
+
+    private void Sweep()
+    {
+        try
         {
-            if (entry.ExpiresAt <= now)
+            var now = time.GetUtcNow();
+            foreach (var (key, entry) in _values)
             {
-                _values.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+                if (entry.ExpiresAt <= now)
+                {
+                    _values.TryRemove(new KeyValuePair<string, Entry>(key, entry));
+                }
+            }
+
+            foreach (var (key, index) in _indexes)
+            {
+                if (index.ExpiresAt <= now)
+                {
+                    _indexes.TryRemove(new KeyValuePair<string, IndexEntry>(key, index));
+                }
             }
         }
-
-        foreach (var (key, index) in _indexes)
+        finally
         {
-            if (index.ExpiresAt <= now)
-            {
-                _indexes.TryRemove(new KeyValuePair<string, IndexEntry>(key, index));
-            }
+            Volatile.Write(ref _sweeping, 0);
         }
     }
 

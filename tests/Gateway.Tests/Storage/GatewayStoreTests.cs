@@ -90,6 +90,28 @@ public sealed class GatewayStoreTests(RedisServer redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task InMemory_ExpiredEntriesNobodyReads_AreSweptByALaterWrite()
+    {
+        var time = new FakeTimeProvider();
+        var store = new InMemoryGatewayStore(time);
+        await store.SetAsync("long", "v"u8.ToArray(), TimeSpan.FromHours(1)); // the first write sweeps (nothing yet)
+        Assert.True(await Poll.UntilAsync(() => Task.FromResult(!store.Sweeping)));
+        for (var i = 0; i < 100; i++)
+        {
+            await store.SetIndexedAsync("index", $"short:{i}", "v"u8.ToArray(), TimeSpan.FromSeconds(5));
+        }
+
+        time.Advance(InMemoryGatewayStore.SweepInterval + TimeSpan.FromSeconds(1));
+        Assert.Equal(101, store.Count); // expired, never read, and no sweep due yet
+
+        // The next write starts a sweep in the background: only the live entries stay.
+        await store.SetAsync("trigger", "v"u8.ToArray(), TimeSpan.FromHours(1));
+        Assert.True(await Poll.UntilAsync(() => Task.FromResult(store.Count == 2)), $"{store.Count} entries left");
+        Assert.NotNull(await store.GetAsync("long"));
+        Assert.Empty(await store.GetIndexAsync("index"));
+    }
+
+    [Fact]
     public async Task Redis_Values_ExpireOnTheirOwn()
     {
         var store = Create("redis");
