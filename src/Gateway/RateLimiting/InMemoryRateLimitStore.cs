@@ -2,14 +2,26 @@ namespace Genlook.Gateway.RateLimiting;
 
 /// <summary>
 /// Sliding-window logs in process memory: the store of the embedded (Redis-less) mode, and the per-instance fallback
-/// while Redis is down. A log is dropped once empty, so memory tracks recently active users only.
+/// while Redis is down. A log is dropped once out of its window, so memory tracks recently active users only.
 /// </summary>
 internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStore
 {
-    private readonly Dictionary<string, List<(double At, string Id)>> _logs = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, Log> _logs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _holds = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
-    private long _operations;
+    private double _nextSweep;
+
+    /// <summary>Logs held (tests).</summary>
+    internal int LogCount
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _logs.Count;
+            }
+        }
+    }
 
     private double NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
@@ -26,6 +38,7 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
                     _logs[rule.Key] = log;
                 }
 
+                log.WindowMs = rule.Window.TotalMilliseconds;
                 SlidingWindow.Prune(log, rule, now);
                 return log;
             }).ToList();
@@ -89,15 +102,18 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
         }
     }
 
+    /// <summary>Once a minute (a sweep walks every log, under the lock: on a clock, its cost does not grow with traffic).</summary>
     private void SweepIfDue(double now)
     {
-        if (++_operations % 4096 != 0)
+        if (now < _nextSweep)
         {
             return;
         }
 
-        // Logs whose newest admission is older than a day are certainly outside any window.
-        foreach (var (key, _) in _logs.Where(e => e.Value.Count == 0 || e.Value[^1].At < now - TimeSpan.FromDays(1).TotalMilliseconds).ToList())
+        _nextSweep = now + TimeSpan.FromMinutes(1).TotalMilliseconds;
+
+        // A log whose newest admission has left its window counts nothing any more.
+        foreach (var (key, _) in _logs.Where(e => e.Value.Count == 0 || e.Value[^1].At <= now - e.Value.WindowMs).ToList())
         {
             _logs.Remove(key);
         }
@@ -106,5 +122,11 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
         {
             _holds.Remove(key);
         }
+    }
+
+    /// <summary>A rule's admissions (oldest first) and the window they were last counted in.</summary>
+    private sealed class Log : List<(double At, string Id)>
+    {
+        public double WindowMs { get; set; }
     }
 }
