@@ -14,15 +14,11 @@ internal sealed class InMemoryGatewayStore(TimeProvider time) : IGatewayStore
     private readonly ConcurrentDictionary<string, Entry> _values = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IndexEntry> _indexes = new(StringComparer.Ordinal);
 
-    // UTC ticks before which no sweep starts, and 1 while one runs.
+    // UTC ticks before which no sweep starts.
     private long _nextSweep;
-    private int _sweeping;
 
     /// <summary>Entries held, live or expired and not yet swept (tests).</summary>
     internal int Count => _values.Count;
-
-    /// <summary>Whether a sweep is running (tests).</summary>
-    internal bool Sweeping => Volatile.Read(ref _sweeping) == 1;
 
     public Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default) =>
         Task.FromResult(TryGetLive(key, out var entry) ? entry.Value : null);
@@ -140,40 +136,31 @@ internal sealed class InMemoryGatewayStore(TimeProvider time) : IGatewayStore
     /// </summary>
     private void SweepIfDue(DateTimeOffset now)
     {
+        // The one writer that moves the due time on starts the sweep.
         var due = Volatile.Read(ref _nextSweep);
-        if (now.UtcTicks < due || Interlocked.CompareExchange(ref _sweeping, 1, 0) != 0)
+        if (now.UtcTicks >= due && Interlocked.CompareExchange(ref _nextSweep, (now + SweepInterval).UtcTicks, due) == due)
         {
-            return;
+            ThreadPool.UnsafeQueueUserWorkItem(static store => store.Sweep(), this, preferLocal: false);
         }
-
-        Volatile.Write(ref _nextSweep, (now + SweepInterval).UtcTicks);
-        ThreadPool.UnsafeQueueUserWorkItem(static store => store.Sweep(), this, preferLocal: false);
     }
 
     private void Sweep()
     {
-        try
+        var now = time.GetUtcNow();
+        foreach (var (key, entry) in _values)
         {
-            var now = time.GetUtcNow();
-            foreach (var (key, entry) in _values)
+            if (entry.ExpiresAt <= now)
             {
-                if (entry.ExpiresAt <= now)
-                {
-                    _values.TryRemove(new KeyValuePair<string, Entry>(key, entry));
-                }
-            }
-
-            foreach (var (key, index) in _indexes)
-            {
-                if (index.ExpiresAt <= now)
-                {
-                    _indexes.TryRemove(new KeyValuePair<string, IndexEntry>(key, index));
-                }
+                _values.TryRemove(new KeyValuePair<string, Entry>(key, entry));
             }
         }
-        finally
+
+        foreach (var (key, index) in _indexes)
         {
-            Volatile.Write(ref _sweeping, 0);
+            if (index.ExpiresAt <= now)
+            {
+                _indexes.TryRemove(new KeyValuePair<string, IndexEntry>(key, index));
+            }
         }
     }
 
