@@ -19,8 +19,9 @@ SCENARIOS=(read status tryon legacy)
 while (( $# > 0 )); do
   case $1 in
     --quick) QUICK=1; shift ;;
-    --store) STORE=${2:-}; shift 2 || true ;;
-    --scenarios) IFS=, read -r -a SCENARIOS <<<"${2:-}"; shift 2 || true ;;
+    --store|--scenarios) (( $# >= 2 )) || { echo "error: $1 needs a value" >&2; exit 2; } ;;&
+    --store) STORE=$2; shift 2 ;;
+    --scenarios) IFS=, read -r -a SCENARIOS <<<"$2"; shift 2 ;;
     *) echo "error: unknown argument '$1' (see the header of $0)" >&2; exit 2 ;;
   esac
 done
