@@ -23,5 +23,12 @@ public sealed class InMemoryRateLimitStoreTests
         Assert.Equal(2, store.LogCount);
         Assert.Equal(8, (await store.AcquireAsync(For("active"))).States[0].Remaining);
         Assert.Equal(8, (await store.AcquireAsync(week)).States[0].Remaining);
+
+        // Two days on, a sweep (due with another user's decision) must still keep the week-long log: it counts two
+        // admissions, which a one-day idle rule would have forgotten.
+        time.Advance(TimeSpan.FromDays(2));
+        Assert.True((await store.AcquireAsync(For("other"))).Allowed);
+        Assert.Equal(2, store.LogCount); // the active user's minute has passed; the week-long log and the new one stay
+        Assert.Equal(7, (await store.AcquireAsync(week)).States[0].Remaining);
     }
 }
