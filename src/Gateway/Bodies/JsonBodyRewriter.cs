@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Genlook.Gateway.Compat;
@@ -28,7 +27,7 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
         {
             return new BodyRewrite
             {
-                Body = CopyMembersWithAttribution(json, scan.KeptMembers, pseudonym),
+                Body = CopyMembersWithAttribution(json, scan.KeptMembers ?? [], pseudonym),
                 PersonImageId = scan.PersonImageId,
                 KeepForDays = scan.KeepForDays,
             };
@@ -149,27 +148,19 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
         static BodyRewrite Malformed(string message) => BodyRewrite.Invalid([new ErrorDetail("", message)]);
     }
 
-    // The rewritten body goes through one writer and buffer per thread (JsonSerializer would rent and copy the same
-    // way, behind a serializer lookup); a buffer that grew past 64 KB is let go so a rare big body is not kept.
-    [ThreadStatic] private static ArrayBufferWriter<byte>? t_buffer;
-    [ThreadStatic] private static Utf8JsonWriter? t_writer;
+    // The rewritten body goes through one writer per thread; one whose buffer grew past 64 KB is let go so a rare big
+    // body is not kept.
+    [ThreadStatic] private static CompatWriter? t_writer;
 
     private static byte[] Write(CompatObject body)
     {
-        var buffer = t_buffer ??= new ArrayBufferWriter<byte>(2048);
-        var writer = t_writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { SkipValidation = true });
-        writer.Reset(buffer);
+        var writer = t_writer ??= new CompatWriter(2048);
+        writer.Reset();
         body.WriteTo(writer);
-        writer.Flush();
-        var bytes = buffer.WrittenSpan.ToArray();
-        if (buffer.Capacity > 64 * 1024)
+        var bytes = writer.Written.ToArray();
+        if (writer.Capacity > 64 * 1024)
         {
-            t_buffer = null;
             t_writer = null;
-        }
-        else
-        {
-            buffer.ResetWrittenCount();
         }
 
         return bytes;

@@ -19,8 +19,8 @@ internal struct JsonBodyScan
     /// <summary><c>output.keepForDays</c> when present and numeric.</summary>
     public int? KeepForDays;
 
-    /// <summary>Byte ranges (start, end) of top-level members to keep verbatim, <c>"name": value</c>.</summary>
-    public List<(int Start, int End)> KeptMembers;
+    /// <summary>Byte ranges (start, end) of top-level members to keep verbatim, <c>"name": value</c> (<c>null</c>: none).</summary>
+    public List<(int Start, int End)>? KeptMembers;
 }
 
 /// <summary>
@@ -49,7 +49,8 @@ internal static class JsonBodyScanner
 
     private static List<ErrorDetail>? Scan(ReadOnlySpan<byte> json, bool isTryOn, out JsonBodyScan scan)
     {
-        scan = new JsonBodyScan { KeptMembers = new List<(int, int)>(8) };
+        // The list of kept members is made on the first one: a body that turns out legacy at once needs none.
+        scan = default;
 
         // The legacy path's reader options: a body one path accepts, the other must not refuse.
         var reader = new Utf8JsonReader(json, RawBody.Options);
@@ -141,7 +142,7 @@ internal static class JsonBodyScanner
 
                 if (keep)
                 {
-                    scan.KeptMembers.Add((memberStart, (int)reader.BytesConsumed));
+                    (scan.KeptMembers ??= new List<(int, int)>(8)).Add((memberStart, (int)reader.BytesConsumed));
                 }
             }
 

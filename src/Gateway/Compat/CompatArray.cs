@@ -17,7 +17,7 @@ internal sealed class CompatArray
     /// <summary>Opens the array at <paramref name="start"/> in <paramref name="body"/>.</summary>
     internal CompatArray(RawBody body, int start)
     {
-        _items = new CompatValue[4];
+        _items = new CompatValue[Math.Max(body.CountAt(start), 1)];
         var position = start + 1;
         while (body.NextItem(ref position, out var itemStart, out var itemEnd))
         {
@@ -51,7 +51,7 @@ internal sealed class CompatArray
         return editable;
     }
 
-    public void WriteTo(Utf8JsonWriter writer)
+    public void WriteTo(CompatWriter writer)
     {
         writer.WriteStartArray();
         foreach (ref readonly var item in _items.AsSpan(0, _count))

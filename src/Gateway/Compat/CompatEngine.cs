@@ -5,24 +5,24 @@ namespace Genlook.Gateway.Compat;
 /// <summary>Runs the registered rules over a parsed body: the try-on rows at the top level, then the product rows on each product.</summary>
 internal sealed class CompatEngine
 {
-    private readonly ICompatRule[] _tryOnRules;
-    private readonly ICompatRule[] _productRules;
+    private readonly BoundRule[] _tryOnRules;
+    private readonly BoundRule[] _productRules;
 
     public CompatEngine(IEnumerable<ICompatRule> rules)
     {
         var all = rules.ToArray();
-        _tryOnRules = all.Where(r => r.Surface == CompatSurface.TryOn).ToArray();
-        _productRules = all.Where(r => r.Surface == CompatSurface.Product).ToArray();
+        _tryOnRules = all.Where(r => r.Surface == CompatSurface.TryOn).Select(r => new BoundRule(r)).ToArray();
+        _productRules = all.Where(r => r.Surface == CompatSurface.Product).Select(r => new BoundRule(r)).ToArray();
     }
 
     public List<ICompatRule> RewriteTryOn(CompatObject body, List<ErrorDetail> conflicts)
     {
-        var applied = new List<ICompatRule>(_tryOnRules.Length + _productRules.Length);
+        var applied = new List<ICompatRule>(4);
         foreach (var rule in _tryOnRules)
         {
             if (rule.TryRewrite(body, "", conflicts))
             {
-                applied.Add(rule);
+                applied.Add(rule.Rule);
             }
         }
 
@@ -42,7 +42,7 @@ internal sealed class CompatEngine
 
     public List<ICompatRule> RewriteProduct(CompatObject product, string path, List<ErrorDetail> conflicts)
     {
-        var applied = new List<ICompatRule>();
+        var applied = new List<ICompatRule>(2);
         ApplyProductRules(product, path, conflicts, applied);
         return applied;
     }
@@ -56,10 +56,21 @@ internal sealed class CompatEngine
     {
         foreach (var rule in _productRules)
         {
-            if (rule.TryRewrite(product, path, conflicts) && !applied.Contains(rule))
+            if (rule.TryRewrite(product, path, conflicts) && !applied.Contains(rule.Rule))
             {
-                applied.Add(rule);
+                applied.Add(rule.Rule);
             }
         }
+    }
+
+    /// <summary>
+    /// A rule with its rewrite bound once: a delegate call costs less than an interface call at a site that sees every
+    /// rule type (measured: the runtime's stub for such calls was 1.6 % of a legacy rewrite).
+    /// </summary>
+    private readonly struct BoundRule(ICompatRule rule)
+    {
+        public readonly ICompatRule Rule = rule;
+
+        public readonly Func<CompatObject, string, List<ErrorDetail>, bool> TryRewrite = rule.TryRewrite;
     }
 }

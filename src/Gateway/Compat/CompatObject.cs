@@ -44,29 +44,18 @@ internal sealed class CompatObject
     internal CompatObject(RawBody body, int start, int room = 1)
     {
         _body = body;
-        var position = start + 1;
 
-        // Members are collected on the stack first (most objects have a few), so that they get one array of their
-        // final size; a bigger object spills to a growing array.
-        var stack = default(MemberBuffer);
-        Span<Member> collected = stack;
+        // The body counted the members when it was validated: one array of the final size, filled in place.
+        _members = new Member[body.CountAt(start) + room];
+        var position = start + 1;
         while (body.NextMember(ref position, out var nameStart, out var nameEnd, out var plainName, out var valueStart, out var valueEnd))
         {
             // Names are compared as they are written; the rare one that is escaped or not ASCII is read into a string.
             var name = plainName ? null : body.ReadName(nameStart, nameEnd);
             var nameLength = name?.Length ?? nameEnd - nameStart;
-            if (_count == collected.Length)
-            {
-                var larger = new Member[collected.Length * 2];
-                collected.CopyTo(larger);
-                collected = larger;
-            }
-
-            collected[_count++] = new Member(name, nameStart, nameLength, CompatValue.Raw(body, valueStart, valueEnd - valueStart));
+            _members[_count++] = new Member(name, nameStart, nameLength, CompatValue.Raw(body, valueStart, valueEnd - valueStart), valueStart);
         }
 
-        _members = new Member[_count + room];
-        collected[.._count].CopyTo(_members);
         BuildIndexOrCheckDuplicates();
     }
 
@@ -136,20 +125,7 @@ internal sealed class CompatObject
             throw new ArgumentException("A member needs a value.", nameof(value));
         }
 
-        var index = IndexOf(name);
-        if (index >= 0)
-        {
-            _members[index].Value = value;
-            return;
-        }
-
-        if (_count == _members.Length)
-        {
-            Array.Resize(ref _members, _members.Length * 2);
-        }
-
-        _index?[name] = _count;
-        _members[_count++] = new Member(name, 0, name.Length, value);
+        SetAt(IndexOf(name), name, value);
     }
 
     public void Set(string name, CompatObject value) => Set(name, CompatValue.Of(value));
@@ -160,14 +136,7 @@ internal sealed class CompatObject
     public CompatObject? GetObject(string name)
     {
         var index = IndexOf(name);
-        if (index < 0 || _members[index].Value.AsObject() is not { } editable)
-        {
-            return null;
-        }
-
-        // The parsed object opened to be edited replaces the parsed one, so the edits are what gets written.
-        _members[index].Value = CompatValue.Of(editable);
-        return editable;
+        return index >= 0 ? OpenObjectAt(index) : null;
     }
 
     /// <summary>The array at <paramref name="name"/>, editable in place; <c>null</c> when absent or not an array.</summary>
@@ -186,17 +155,49 @@ internal sealed class CompatObject
     /// <summary>The object at <paramref name="name"/>, created when absent or <c>null</c>; <c>null</c> when something else is there.</summary>
     public CompatObject? GetOrAddObject(string name)
     {
-        if (TryGetNonNull(name, out _))
+        // One lookup: rules call this for every member they move under another object.
+        var index = IndexOf(name);
+        if (index >= 0 && !_members[index].Value.IsNull)
         {
-            return GetObject(name);
+            return OpenObjectAt(index);
         }
 
         var created = new CompatObject();
-        Set(name, created);
+        SetAt(index, name, CompatValue.Of(created));
         return created;
     }
 
-    public void WriteTo(Utf8JsonWriter writer)
+    // The parsed object opened to be edited replaces the parsed one, so the edits are what gets written.
+    private CompatObject? OpenObjectAt(int index)
+    {
+        if (_members[index].Value.AsObject() is not { } editable)
+        {
+            return null;
+        }
+
+        _members[index].Value = CompatValue.Of(editable);
+        return editable;
+    }
+
+    // Replaces the member at index, or adds one last when index is -1.
+    private void SetAt(int index, string name, CompatValue value)
+    {
+        if (index >= 0)
+        {
+            _members[index].Value = value;
+            return;
+        }
+
+        if (_count == _members.Length)
+        {
+            Array.Resize(ref _members, _members.Length * 2);
+        }
+
+        _index?[name] = _count;
+        _members[_count++] = new Member(name, 0, name.Length, value, 0);
+    }
+
+    public void WriteTo(CompatWriter writer)
     {
         writer.WriteStartObject();
         foreach (ref readonly var member in _members.AsSpan(0, _count))
@@ -206,13 +207,20 @@ internal sealed class CompatObject
                 continue;
             }
 
+            if (member.ParsedValueStart > 0 && member.Value.TryGetRawEnd(_body!, member.ParsedValueStart, out var end))
+            {
+                // A member as sent, name and value, copied in one piece from its name's opening quote.
+                writer.WriteRawMember(_body!.Slice(member.NameStart - 1, end - member.NameStart + 1));
+                continue;
+            }
+
             if (member.Name is { } name)
             {
                 writer.WritePropertyName(name);
             }
             else
             {
-                writer.WritePropertyName(_body!.Slice(member.NameStart, member.NameLength));
+                writer.WritePropertyName(_body!.Slice(member.NameStart - 1, member.NameLength + 2));
             }
 
             member.Value.WriteTo(writer);
@@ -262,17 +270,15 @@ internal sealed class CompatObject
     // A member is named by a string (added by a rule, or parsed with escapes or non-ASCII) or by where its name is in
     // the body (ASCII: as many bytes as characters). NameLength is the name's length in characters either way, so that
     // most lookups are refused on it. A removed member has no value.
-    [System.Runtime.CompilerServices.InlineArray(16)]
-    private struct MemberBuffer
-    {
-        private Member _first;
-    }
-
-    private struct Member(string? name, int nameStart, int nameLength, CompatValue value)
+    private struct Member(string? name, int nameStart, int nameLength, CompatValue value, int parsedValueStart)
     {
         public readonly string? Name = name;
         public readonly int NameStart = nameStart;
         public readonly int NameLength = nameLength;
+
+        // Where the parsed value starts in the body (0 for a member a rule added): while the value is still that one,
+        // the member is written as sent.
+        public readonly int ParsedValueStart = parsedValueStart;
         public CompatValue Value = value;
     }
 }

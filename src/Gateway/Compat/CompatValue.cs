@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
 
@@ -55,6 +54,13 @@ internal readonly struct CompatValue
         _ => default,
     };
 
+    /// <summary>Whether this is the body's own value that starts at <paramref name="start"/>; <paramref name="end"/> is just after it.</summary>
+    internal bool TryGetRawEnd(RawBody body, int start, out int end)
+    {
+        end = _start + _length;
+        return ReferenceEquals(_value, body) && _start == start;
+    }
+
     public bool TryGetString(out string? value)
     {
         value = _value switch
@@ -90,13 +96,13 @@ internal readonly struct CompatValue
         _ => null,
     };
 
-    public void WriteTo(Utf8JsonWriter writer)
+    public void WriteTo(CompatWriter writer)
     {
         switch (_value)
         {
             case RawBody body:
                 // Untouched parts of the body are copied as sent: opening the body validated them already.
-                writer.WriteRawValue(body.Slice(_start, _length), skipInputValidation: true);
+                writer.WriteRawValue(body.Slice(_start, _length));
                 break;
             case CompatObject built:
                 built.WriteTo(writer);
@@ -130,12 +136,8 @@ internal readonly struct CompatValue
             return body.Slice(_start, _length).ToArray();
         }
 
-        var buffer = new ArrayBufferWriter<byte>(256);
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            WriteTo(writer);
-        }
-
-        return buffer.WrittenSpan.ToArray();
+        var writer = new CompatWriter(256);
+        WriteTo(writer);
+        return writer.Written.ToArray();
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -30,24 +31,37 @@ internal sealed class RawBody : IDisposable
     private byte[] _json;
     private readonly int _length;
 
-    // Every object and array, in the order they start: where it starts and just after where it ends.
+    // Every object and array, in the order they start: where it starts, just after where it ends, and how many
+    // members or items it has.
     private Container[] _containers;
     private int _containerCount;
 
-    private RawBody(byte[] json, int length)
+    // The buffers of the last body disposed on this thread, for the next one: a rewrite is synchronous, so a thread
+    // has one body open at a time (a second one rents), and a pair of thread-static slots costs less than ArrayPool's
+    // rent and return, which were a fifth of opening a small body. Bigger buffers go back to the pool.
+    private const int SpareLimit = 16 * 1024;
+    [ThreadStatic] private static byte[]? t_spareJson;
+    [ThreadStatic] private static Container[]? t_spareContainers;
+
+    private RawBody(ReadOnlySpan<byte> json)
     {
-        _json = json;
-        _length = length;
-        _containers = ArrayPool<Container>.Shared.Rent(16);
+        _json = t_spareJson is { } spare && spare.Length >= json.Length ? spare : ArrayPool<byte>.Shared.Rent(Math.Max(json.Length, 1024));
+        if (_json == t_spareJson)
+        {
+            t_spareJson = null;
+        }
+
+        json.CopyTo(_json);
+        _length = json.Length;
+        _containers = t_spareContainers ?? ArrayPool<Container>.Shared.Rent(16);
+        t_spareContainers = null;
     }
 
     /// <summary>Copies <paramref name="json"/> and validates that it is one JSON object and nothing else.</summary>
     /// <exception cref="JsonException">It is not (with the line and byte where it goes wrong), or it is nested too deep.</exception>
     public static RawBody Parse(ReadOnlySpan<byte> json)
     {
-        var copy = ArrayPool<byte>.Shared.Rent(json.Length);
-        json.CopyTo(copy);
-        var body = new RawBody(copy, json.Length);
+        var body = new RawBody(json);
         try
         {
             body.Validate();
@@ -92,11 +106,15 @@ internal sealed class RawBody : IDisposable
                         _containers = larger;
                     }
 
+                    CountValueIn(open, depth);
                     open[depth++] = _containerCount;
-                    _containers[_containerCount++] = new Container((int)reader.TokenStartIndex, 0);
+                    _containers[_containerCount++] = new Container((int)reader.TokenStartIndex, 0, 0);
                     break;
                 case JsonTokenType.EndObject or JsonTokenType.EndArray:
                     _containers[open[--depth]].End = (int)reader.BytesConsumed;
+                    break;
+                case JsonTokenType.String or JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null:
+                    CountValueIn(open, depth);
                     break;
             }
         }
@@ -105,6 +123,18 @@ internal sealed class RawBody : IDisposable
         // Anything after the object.
         reader.Read();
     }
+
+    // A value inside a container is one of its members (in an object) or items (in an array).
+    private void CountValueIn(Span<int> open, int depth)
+    {
+        if (depth > 0)
+        {
+            _containers[open[depth - 1]].Count++;
+        }
+    }
+
+    /// <summary>How many members (object) or items (array) the container at <paramref name="start"/> has.</summary>
+    public int CountAt(int start) => _containers[IndexOfContainer(start)].Count;
 
     /// <summary>The kind of the value whose first byte is <paramref name="first"/>.</summary>
     public static JsonValueKind KindOf(byte first) => first switch
@@ -183,10 +213,26 @@ internal sealed class RawBody : IDisposable
     /// <exception cref="InvalidOperationException">The string is not valid UTF-8.</exception>
     public string? GetString(int start, int length)
     {
+        // Without an escape, a string's content is its own UTF-8: decoded directly, without a reader.
+        var content = _json.AsSpan(start + 1, length - 2);
+        if (!content.Contains((byte)'\\'))
+        {
+            try
+            {
+                return StrictUtf8.GetString(content);
+            }
+            catch (DecoderFallbackException ex)
+            {
+                throw new InvalidOperationException("The string is not valid UTF-8.", ex);
+            }
+        }
+
         var reader = new Utf8JsonReader(_json.AsSpan(start, length), Options);
         reader.Read();
         return reader.GetString();
     }
+
+    private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Whether the name <paramref name="utf8"/>, as written (ASCII, no escapes), is <paramref name="name"/>.</summary>
     public static bool AsciiNameEquals(ReadOnlySpan<byte> utf8, string name) => utf8.Length == name.Length && Ascii.Equals(utf8, name);
@@ -199,12 +245,24 @@ internal sealed class RawBody : IDisposable
             return;
         }
 
-        if (_json.Length > 0)
+        if (_json.Length <= SpareLimit)
+        {
+            t_spareJson = _json;
+        }
+        else
         {
             ArrayPool<byte>.Shared.Return(_json);
         }
 
-        ArrayPool<Container>.Shared.Return(_containers);
+        if (_containers.Length * Unsafe.SizeOf<Container>() <= SpareLimit)
+        {
+            t_spareContainers = _containers;
+        }
+        else
+        {
+            ArrayPool<Container>.Shared.Return(_containers);
+        }
+
         _json = [];
         _containers = [];
     }
@@ -278,13 +336,15 @@ internal sealed class RawBody : IDisposable
         _ => start + json[start..].IndexOfAny(LiteralEnd),
     };
 
-    private int ContainerEndAt(int start)
+    private int ContainerEndAt(int start) => _containers[IndexOfContainer(start)].End;
+
+    private int IndexOfContainer(int start)
     {
         var index = _containers.AsSpan(0, _containerCount).BinarySearch(new StartingAt(start));
-        return index >= 0 ? _containers[index].End : throw new InvalidOperationException($"No object or array starts at byte {start}.");
+        return index >= 0 ? index : throw new InvalidOperationException($"No object or array starts at byte {start}.");
     }
 
-    private record struct Container(int Start, int End);
+    private record struct Container(int Start, int End, int Count);
 
     private readonly struct StartingAt(int start) : IComparable<Container>
     {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 using System.Text.Json;
 using Genlook.Gateway.Compat;
@@ -10,13 +9,9 @@ public sealed class CompatObjectTests
 {
     private static string Write(CompatObject value)
     {
-        var buffer = new ArrayBufferWriter<byte>();
-        using (var writer = new Utf8JsonWriter(buffer))
-        {
-            value.WriteTo(writer);
-        }
-
-        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+        var writer = new CompatWriter();
+        value.WriteTo(writer);
+        return Encoding.UTF8.GetString(writer.Written);
     }
 
     [Fact]
@@ -191,5 +186,46 @@ public sealed class CompatObjectTests
         using var written = JsonDocument.Parse(Write(body));
         using var expected = JsonDocument.Parse("""{"a":{"b":[1,25,"x\"y",{"c":null}]},"d":true,"e":0,"f":"new"}""");
         Assert.True(JsonElement.DeepEquals(expected.RootElement, written.RootElement));
+    }
+
+    [Fact]
+    public void Write_BuiltNamesAndStringsThatNeedEscaping_AreWrittenAsValidJson()
+    {
+        const string Text = "q\"uote \\ back \u0001 café 😀 </tag>";
+        var body = new CompatObject();
+
+        body.Set("plain", CompatValue.Of("Xq3J9kLm2Pz8VbN1cR5tWg"));
+        body.Set(Text, CompatValue.Of(Text));
+
+        using var written = JsonDocument.Parse(Write(body));
+        Assert.Equal("Xq3J9kLm2Pz8VbN1cR5tWg", written.RootElement.GetProperty("plain").GetString());
+        Assert.Equal(Text, written.RootElement.GetProperty(Text).GetString());
+    }
+
+    [Fact]
+    public void Write_ParsedMemberGivenAnotherValue_IsWrittenWithTheNewValue()
+    {
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes("""{"a" : null , "b" : {"c":1}, "d" :2}"""));
+        var body = json.Root();
+        body.TryGet("b", out var b);
+
+        body.Set("a", b);
+        body.Set("d", CompatValue.Of("two"));
+
+        Assert.Equal("""{"a":{"c":1},"b" : {"c":1},"d":"two"}""", Write(body));
+    }
+
+    [Fact]
+    public void TryGetString_InvalidUtf8WithoutEscapes_Throws()
+    {
+        byte[] bytes = [.. "{\"s\":\""u8, 0xC3, 0x28, .. "\",\"t\":\"caf\u00e9 ok\"}"u8];
+        using var json = RawBody.Parse(bytes);
+        var body = json.Root();
+        body.TryGet("s", out var s);
+        body.TryGet("t", out var t);
+
+        Assert.Throws<InvalidOperationException>(() => s.TryGetString(out _));
+        Assert.True(t.TryGetString(out var text));
+        Assert.Equal("café ok", text);
     }
 }
