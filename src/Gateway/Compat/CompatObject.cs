@@ -20,9 +20,12 @@ internal sealed class CompatObject
     // The body the parsed members are in (null for an object a rule built).
     private readonly RawBody? _body;
 
-    // One array: the parsed members, then the ones rules add. A removed member loses its value but keeps its slot,
-    // so the array is usually allocated once at its final size.
+    // The parsed members, then the ones rules add, in _members[_offset.._offset + _capacity): a slice of the body's
+    // member table (see RawBody.TakeMembers) or an array of its own. A removed member loses its value but keeps its
+    // slot, so an object usually gets its slice once, at its final size.
     private Member[] _members;
+    private int _offset;
+    private int _capacity;
     private int _count;
 
     // Name -> index, only for objects too big to scan: a body may be 1 MB, and linear lookups (and the duplicate
@@ -32,28 +35,37 @@ internal sealed class CompatObject
 
     /// <summary>A new, empty object.</summary>
     public CompatObject()
+        : this(null)
     {
-        _members = new Member[2];
+    }
+
+    // An empty object whose members go in the body's member table (an object of its own when body is null).
+    private CompatObject(RawBody? body)
+    {
+        _body = body;
+        _capacity = 2;
+        (_members, _offset) = body is null ? (new Member[_capacity], 0) : body.TakeMembers(_capacity);
     }
 
     /// <summary>Opens the object at <paramref name="start"/> in <paramref name="body"/>.</summary>
     /// <param name="body">The body.</param>
     /// <param name="start">Where the object starts (its <c>{</c>).</param>
-    /// <param name="room">How many members the rules are expected to add (the array is then allocated once).</param>
+    /// <param name="room">How many members the rules are expected to add (the slice is then taken once).</param>
     /// <exception cref="CompatDuplicateMemberException">The object has a member twice.</exception>
     internal CompatObject(RawBody body, int start, int room = 1)
     {
         _body = body;
 
-        // The body counted the members when it was validated: one array of the final size, filled in place.
-        _members = new Member[body.CountAt(start) + room];
+        // The body counted the members when it was validated: one slice of the final size, filled in place.
+        _capacity = body.CountAt(start) + room;
+        (_members, _offset) = body.TakeMembers(_capacity);
         var position = start + 1;
         while (body.NextMember(ref position, out var nameStart, out var nameEnd, out var plainName, out var valueStart, out var valueEnd))
         {
             // Names are compared as they are written; the rare one that is escaped or not ASCII is read into a string.
             var name = plainName ? null : body.ReadName(nameStart, nameEnd);
             var nameLength = name?.Length ?? nameEnd - nameStart;
-            _members[_count++] = new Member(name, nameStart, nameLength, CompatValue.Raw(body, valueStart, valueEnd - valueStart), valueStart);
+            _members[_offset + _count++] = new Member(name, nameStart, nameLength, CompatValue.Raw(body, valueStart, valueEnd - valueStart));
         }
 
         BuildIndexOrCheckDuplicates();
@@ -92,7 +104,7 @@ internal sealed class CompatObject
     public bool TryGet(string name, out CompatValue value)
     {
         var index = IndexOf(name);
-        value = index >= 0 ? _members[index].Value : default;
+        value = index >= 0 ? _members[_offset + index].Value : default;
         return index >= 0;
     }
 
@@ -112,8 +124,8 @@ internal sealed class CompatObject
             return false;
         }
 
-        value = _members[index].Value;
-        _members[index].Value = default;
+        value = _members[_offset + index].Value;
+        _members[_offset + index].Value = default;
         return true;
     }
 
@@ -143,12 +155,12 @@ internal sealed class CompatObject
     public CompatArray? GetArray(string name)
     {
         var index = IndexOf(name);
-        if (index < 0 || _members[index].Value.AsArray() is not { } editable)
+        if (index < 0 || _members[_offset + index].Value.AsArray() is not { } editable)
         {
             return null;
         }
 
-        _members[index].Value = CompatValue.Of(editable);
+        _members[_offset + index].Value = CompatValue.Of(editable);
         return editable;
     }
 
@@ -157,12 +169,12 @@ internal sealed class CompatObject
     {
         // One lookup: rules call this for every member they move under another object.
         var index = IndexOf(name);
-        if (index >= 0 && !_members[index].Value.IsNull)
+        if (index >= 0 && !_members[_offset + index].Value.IsNull)
         {
             return OpenObjectAt(index);
         }
 
-        var created = new CompatObject();
+        var created = new CompatObject(_body);
         SetAt(index, name, CompatValue.Of(created));
         return created;
     }
@@ -170,12 +182,12 @@ internal sealed class CompatObject
     // The parsed object opened to be edited replaces the parsed one, so the edits are what gets written.
     private CompatObject? OpenObjectAt(int index)
     {
-        if (_members[index].Value.AsObject() is not { } editable)
+        if (_members[_offset + index].Value.AsObject() is not { } editable)
         {
             return null;
         }
 
-        _members[index].Value = CompatValue.Of(editable);
+        _members[_offset + index].Value = CompatValue.Of(editable);
         return editable;
     }
 
@@ -184,30 +196,42 @@ internal sealed class CompatObject
     {
         if (index >= 0)
         {
-            _members[index].Value = value;
+            _members[_offset + index].Value = value;
             return;
         }
 
-        if (_count == _members.Length)
+        if (_count == _capacity)
         {
-            Array.Resize(ref _members, _members.Length * 2);
+            Grow();
         }
 
         _index?[name] = _count;
-        _members[_count++] = new Member(name, 0, name.Length, value, 0);
+        _members[_offset + _count++] = new Member(name, 0, name.Length, value);
     }
+
+    private void Grow()
+    {
+        var capacity = _capacity * 2;
+        var (members, offset) = _body is null ? (new Member[capacity], 0) : _body.TakeMembers(capacity);
+        Members.CopyTo(members.AsSpan(offset, capacity));
+        (_members, _offset, _capacity) = (members, offset, capacity);
+    }
+
+    private Span<Member> Members => _members.AsSpan(_offset, _count);
 
     public void WriteTo(CompatWriter writer)
     {
         writer.WriteStartObject();
-        foreach (ref readonly var member in _members.AsSpan(0, _count))
+        foreach (ref readonly var member in Members)
         {
             if (!member.Value.HasValue)
             {
                 continue;
             }
 
-            if (member.ParsedValueStart > 0 && member.Value.TryGetRawEnd(_body!, member.ParsedValueStart, out var end))
+            // A parsed member still holding its own value (its value starts right after its name and colon).
+            if (member.Name is null && member.Value.TryGetRaw(_body!, out var start, out var end) &&
+                _body!.IsMemberValue(member.NameStart + member.NameLength, start))
             {
                 // A member as sent, name and value, copied in one piece from its name's opening quote.
                 writer.WriteRawMember(_body!.Slice(member.NameStart - 1, end - member.NameStart + 1));
@@ -233,16 +257,16 @@ internal sealed class CompatObject
     {
         if (_index is not null)
         {
-            return _index.TryGetValue(name, out var found) && _members[found].Value.HasValue ? found : -1;
+            return _index.TryGetValue(name, out var found) && _members[_offset + found].Value.HasValue ? found : -1;
         }
 
         // By reference: rules look up dozens of names per body.
-        var members = _members.AsSpan(0, _count);
+        var members = Members;
         for (var i = 0; i < members.Length; i++)
         {
             ref readonly var member = ref members[i];
             if (member.NameLength == name.Length && member.Value.HasValue &&
-                (member.Name is { } text ? text == name : Ascii.Equals(_body!.Slice(member.NameStart, member.NameLength), name)))
+                (member.Name is { } text ? text == name : RawBody.AsciiNameEquals(_body!.Slice(member.NameStart, member.NameLength), name)))
             {
                 return i;
             }
@@ -252,12 +276,12 @@ internal sealed class CompatObject
     }
 
     private string NameOf(int index) =>
-        _members[index].Name ?? Encoding.ASCII.GetString(_body!.Slice(_members[index].NameStart, _members[index].NameLength));
+        _members[_offset + index].Name ?? Encoding.ASCII.GetString(_body!.Slice(_members[_offset + index].NameStart, _members[_offset + index].NameLength));
 
     private bool SameName(int left, int right)
     {
-        ref readonly var a = ref _members[left];
-        ref readonly var b = ref _members[right];
+        ref readonly var a = ref _members[_offset + left];
+        ref readonly var b = ref _members[_offset + right];
         return a.NameLength == b.NameLength && (a.Name, b.Name) switch
         {
             (null, null) => _body!.Slice(a.NameStart, a.NameLength).SequenceEqual(_body.Slice(b.NameStart, b.NameLength)),
@@ -270,15 +294,11 @@ internal sealed class CompatObject
     // A member is named by a string (added by a rule, or parsed with escapes or non-ASCII) or by where its name is in
     // the body (ASCII: as many bytes as characters). NameLength is the name's length in characters either way, so that
     // most lookups are refused on it. A removed member has no value.
-    private struct Member(string? name, int nameStart, int nameLength, CompatValue value, int parsedValueStart)
+    internal struct Member(string? name, int nameStart, int nameLength, CompatValue value)
     {
         public readonly string? Name = name;
         public readonly int NameStart = nameStart;
         public readonly int NameLength = nameLength;
-
-        // Where the parsed value starts in the body (0 for a member a rule added): while the value is still that one,
-        // the member is written as sent.
-        public readonly int ParsedValueStart = parsedValueStart;
         public CompatValue Value = value;
     }
 }

@@ -54,11 +54,12 @@ internal readonly struct CompatValue
         _ => default,
     };
 
-    /// <summary>Whether this is the body's own value that starts at <paramref name="start"/>; <paramref name="end"/> is just after it.</summary>
-    internal bool TryGetRawEnd(RawBody body, int start, out int end)
+    /// <summary>Whether this is a value of <paramref name="body"/> as sent, between <paramref name="start"/> and <paramref name="end"/>.</summary>
+    internal bool TryGetRaw(RawBody body, out int start, out int end)
     {
+        start = _start;
         end = _start + _length;
-        return ReferenceEquals(_value, body) && _start == start;
+        return ReferenceEquals(_value, body);
     }
 
     public bool TryGetString(out string? value)

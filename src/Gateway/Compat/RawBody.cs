@@ -42,6 +42,13 @@ internal sealed class RawBody : IDisposable
     private const int SpareLimit = 16 * 1024;
     [ThreadStatic] private static byte[]? t_spareJson;
     [ThreadStatic] private static Container[]? t_spareContainers;
+    [ThreadStatic] private static CompatObject.Member[]? t_spareMembers;
+
+    // The members of every object opened or built over this body, each object a slice: one array for all of them
+    // instead of one each (arrays were a third of a legacy rewrite's allocations). A full table is replaced by a
+    // larger one; objects keep the one they have.
+    private CompatObject.Member[] _members;
+    private int _membersTaken;
 
     private RawBody(ReadOnlySpan<byte> json)
     {
@@ -55,6 +62,22 @@ internal sealed class RawBody : IDisposable
         _length = json.Length;
         _containers = t_spareContainers ?? ArrayPool<Container>.Shared.Rent(16);
         t_spareContainers = null;
+        _members = t_spareMembers ?? new CompatObject.Member[64];
+        t_spareMembers = null;
+    }
+
+    /// <summary>A slice of <paramref name="count"/> members for an object over this body: the array and where it starts.</summary>
+    internal (CompatObject.Member[] Members, int Offset) TakeMembers(int count)
+    {
+        if (_members.Length - _membersTaken < count)
+        {
+            _members = new CompatObject.Member[Math.Max(_members.Length * 2, count)];
+            _membersTaken = 0;
+        }
+
+        var offset = _membersTaken;
+        _membersTaken += count;
+        return (_members, offset);
     }
 
     /// <summary>Copies <paramref name="json"/> and validates that it is one JSON object and nothing else.</summary>
@@ -171,6 +194,17 @@ internal sealed class RawBody : IDisposable
         return true;
     }
 
+    /// <summary>
+    /// Whether the value at <paramref name="valueStart"/> is the one of the member whose name's closing quote is at
+    /// <paramref name="nameEnd"/>: only a colon and whitespace lie between them.
+    /// </summary>
+    public bool IsMemberValue(int nameEnd, int valueStart)
+    {
+        var json = _json.AsSpan(0, _length);
+        var colon = SkipWhitespace(json, nameEnd + 1);
+        return colon < valueStart && json[colon] == (byte)':' && SkipWhitespace(json, colon + 1) == valueStart;
+    }
+
     /// <summary>The next item of an array, as <see cref="NextMember"/> for objects.</summary>
     public bool NextItem(ref int position, out int start, out int end)
     {
@@ -235,7 +269,24 @@ internal sealed class RawBody : IDisposable
     private static readonly UTF8Encoding StrictUtf8 = new(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true);
 
     /// <summary>Whether the name <paramref name="utf8"/>, as written (ASCII, no escapes), is <paramref name="name"/>.</summary>
-    public static bool AsciiNameEquals(ReadOnlySpan<byte> utf8, string name) => utf8.Length == name.Length && Ascii.Equals(utf8, name);
+    public static bool AsciiNameEquals(ReadOnlySpan<byte> utf8, string name)
+    {
+        // Names are a few bytes: a plain loop beats Ascii.Equals' vectorised set-up (a rule looks up dozens per body).
+        if (utf8.Length != name.Length)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < utf8.Length; i++)
+        {
+            if (utf8[i] != name[i])
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 
     /// <summary>Gives the buffers back; values still pointing into the body then fail instead of reading reused memory.</summary>
     public void Dispose()
@@ -263,8 +314,16 @@ internal sealed class RawBody : IDisposable
             ArrayPool<Container>.Shared.Return(_containers);
         }
 
+        // Cleared, so that the spare table holds on to nothing of this body.
+        if (_members.Length * Unsafe.SizeOf<CompatObject.Member>() <= SpareLimit)
+        {
+            _members.AsSpan(0, _membersTaken).Clear();
+            t_spareMembers = _members;
+        }
+
         _json = [];
         _containers = [];
+        _members = [];
     }
 
     // After whitespace and at most one comma: the next name, value, or closing bracket.

@@ -228,4 +228,37 @@ public sealed class CompatObjectTests
         Assert.True(t.TryGetString(out var text));
         Assert.Equal("café ok", text);
     }
+
+    [Fact]
+    public void ObjectsOverOneBody_GrowingPastTheirRoomAndTheBodysTable_KeepTheirOwnMembers()
+    {
+        // Forty objects of three members each: more than the body's first member table holds.
+        var objects = string.Join(",", Enumerable.Range(0, 40).Select(i => $"\"o{i}\":{{\"a\":{i},\"b\":\"x\",\"c\":[{i}]}}"));
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes("{" + objects + "}"));
+        var body = json.Root(room: 0);
+
+        for (var i = 0; i < 40; i++)
+        {
+            var opened = body.GetObject($"o{i}")!;
+            opened.Remove("b");
+            for (var k = 0; k < 5; k++)
+            {
+                opened.Set($"k{k}", CompatValue.Of($"{i}-{k}")); // past its room of one: it grows, between other objects' slices
+            }
+
+            body.GetOrAddObject($"new{i}")!.Set("n", CompatValue.Of($"{i}"));
+        }
+
+        using var written = JsonDocument.Parse(Write(body));
+        Assert.Equal(80, written.RootElement.GetPropertyCount());
+        for (var i = 0; i < 40; i++)
+        {
+            var opened = written.RootElement.GetProperty($"o{i}");
+            Assert.Equal(i, opened.GetProperty("a").GetInt32());
+            Assert.False(opened.TryGetProperty("b", out _));
+            Assert.Equal(i, opened.GetProperty("c")[0].GetInt32());
+            Assert.Equal($"{i}-4", opened.GetProperty("k4").GetString());
+            Assert.Equal($"{i}", written.RootElement.GetProperty($"new{i}").GetProperty("n").GetString());
+        }
+    }
 }
