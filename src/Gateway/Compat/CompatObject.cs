@@ -33,6 +33,11 @@ internal sealed class CompatObject
     private const int ScanLimit = 16;
     private Dictionary<string, int>? _index;
 
+    // One bit per name length present (length mod 64; removed members keep theirs): most lookups are for a legacy
+    // name the object does not have, and most are refused on this alone, as is the duplicate check when no two names
+    // are the same length.
+    private ulong _nameLengths;
+
     /// <summary>A new, empty object.</summary>
     public CompatObject()
         : this(null)
@@ -60,18 +65,24 @@ internal sealed class CompatObject
         _capacity = body.CountAt(start) + room;
         (_members, _offset) = body.TakeMembers(_capacity);
         var position = start + 1;
+        var sameLength = 0UL;
         while (body.NextMember(ref position, out var nameStart, out var nameEnd, out var plainName, out var valueStart, out var valueEnd))
         {
             // Names are compared as they are written; the rare one that is escaped or not ASCII is read into a string.
             var name = plainName ? null : body.ReadName(nameStart, nameEnd);
             var nameLength = name?.Length ?? nameEnd - nameStart;
             _members[_offset + _count++] = new Member(name, nameStart, nameLength, CompatValue.Raw(body, valueStart, valueEnd - valueStart));
+            var bit = LengthBit(nameLength);
+            sameLength |= _nameLengths & bit;
+            _nameLengths |= bit;
         }
 
-        BuildIndexOrCheckDuplicates();
+        BuildIndexOrCheckDuplicates(sameLength != 0);
     }
 
-    private void BuildIndexOrCheckDuplicates()
+    private static ulong LengthBit(int length) => 1UL << (length & 63);
+
+    private void BuildIndexOrCheckDuplicates(bool sameLength)
     {
         if (_count > ScanLimit)
         {
@@ -89,6 +100,11 @@ internal sealed class CompatObject
         }
 
         // Refused in every object a rule reads: Genlook would read the last one, the rules the first.
+        if (!sameLength)
+        {
+            return;
+        }
+
         for (var i = 1; i < _count; i++)
         {
             for (var j = 0; j < i; j++)
@@ -206,6 +222,7 @@ internal sealed class CompatObject
         }
 
         _index?[name] = _count;
+        _nameLengths |= LengthBit(name.Length);
         _members[_offset + _count++] = new Member(name, 0, name.Length, value);
     }
 
@@ -255,6 +272,11 @@ internal sealed class CompatObject
 
     private int IndexOf(string name)
     {
+        if ((_nameLengths & LengthBit(name.Length)) == 0)
+        {
+            return -1;
+        }
+
         if (_index is not null)
         {
             return _index.TryGetValue(name, out var found) && _members[_offset + found].Value.HasValue ? found : -1;

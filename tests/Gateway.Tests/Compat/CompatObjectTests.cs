@@ -92,6 +92,34 @@ public sealed class CompatObjectTests
         Assert.Equal("a", error.Name);
     }
 
+    [Theory]
+    [InlineData("""{"a":1,"\u0061":2}""", "a")]
+    [InlineData("""{"id":1,"url":2,"bc":3,"ur\u006c":4}""", "url")]
+    [InlineData("""{"n0123456789012345678901234567890123456789012345678901234567890123":1,"x":2,"n0123456789012345678901234567890123456789012345678901234567890123":3}""", "n0123456789012345678901234567890123456789012345678901234567890123")]
+    public void Constructor_DuplicateMemberSpelledOrPlacedDifferently_Throws(string json, string duplicate)
+    {
+        using var body = RawBody.Parse(Encoding.UTF8.GetBytes(json));
+
+        var error = Assert.Throws<CompatDuplicateMemberException>(() => body.Root());
+
+        Assert.Equal(duplicate, error.Name);
+    }
+
+    [Fact]
+    public void Lookup_NamesWhoseLengthsDifferBy64_AreToldApart()
+    {
+        var longName = new string('m', 65);
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes($$"""{"{{longName}}":1,"k":2}"""));
+        var body = json.Root();
+
+        Assert.True(body.Contains(longName));
+        Assert.True(body.Contains("k"));
+        Assert.False(body.Contains("z"));
+        Assert.False(body.Contains(new string('m', 64)));
+        body.Set("y", CompatValue.Of("added"));
+        Assert.True(body.TryGet("y", out var added) && added.TryGetString(out var text) && text == "added");
+    }
+
     [Fact]
     public void LargeObject_LookupsEditsAndDuplicates_BehaveAsForSmallOnes()
     {

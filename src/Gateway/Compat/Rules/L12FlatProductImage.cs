@@ -21,14 +21,19 @@ internal sealed class L12FlatProductImage : ICompatRule
         var applied = false;
         for (var i = 0; i < images.Count; i++)
         {
-            if (images.GetObject(i) is not { } image || !(image.Contains("url") || image.Contains("fileKey")))
+            if (images.GetObject(i) is not { } image)
+            {
+                continue;
+            }
+
+            var hasUrl = image.Remove("url", out var url);
+            var hasFileKey = image.Remove("fileKey", out var fileKey);
+            if (!hasUrl && !hasFileKey)
             {
                 continue;
             }
 
             var source = new CompatObject();
-            var hasUrl = image.Remove("url", out var url);
-            var hasFileKey = image.Remove("fileKey", out var fileKey);
             if (hasUrl)
             {
                 source.Set("url", url);
