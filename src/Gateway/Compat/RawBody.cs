@@ -36,6 +36,9 @@ internal sealed class RawBody : IDisposable
     private Container[] _containers;
     private int _containerCount;
 
+    // The container found last (see IndexOfContainer).
+    private int _lastContainer = -1;
+
     // The buffers of the last body disposed on this thread, for the next one: a rewrite is synchronous, so a thread
     // has one body open at a time (a second one rents), and a pair of thread-static slots costs less than ArrayPool's
     // rent and return, which were a fifth of opening a small body. Bigger buffers go back to the pool.
@@ -131,10 +134,12 @@ internal sealed class RawBody : IDisposable
 
                     CountValueIn(open, depth);
                     open[depth++] = _containerCount;
-                    _containers[_containerCount++] = new Container((int)reader.TokenStartIndex, 0, 0);
+                    _containers[_containerCount++] = new Container((int)reader.TokenStartIndex, 0, 0, 0);
                     break;
                 case JsonTokenType.EndObject or JsonTokenType.EndArray:
-                    _containers[open[--depth]].End = (int)reader.BytesConsumed;
+                    ref var closed = ref _containers[open[--depth]];
+                    closed.End = (int)reader.BytesConsumed;
+                    closed.After = _containerCount;
                     break;
                 case JsonTokenType.String or JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null:
                     CountValueIn(open, depth);
@@ -399,11 +404,25 @@ internal sealed class RawBody : IDisposable
 
     private int IndexOfContainer(int start)
     {
-        var index = _containers.AsSpan(0, _containerCount).BinarySearch(new StartingAt(start));
-        return index >= 0 ? index : throw new InvalidOperationException($"No object or array starts at byte {start}.");
+        // Members and items are read in order, so the container asked for is usually the one after the last found
+        // (the first one inside it) or after the last one's own (its next sibling): tried before a search.
+        var containers = _containers.AsSpan(0, _containerCount);
+        var guess = _lastContainer + 1;
+        if (guess >= containers.Length || containers[guess].Start != start)
+        {
+            guess = _lastContainer >= 0 ? containers[_lastContainer].After : -1;
+            if (guess < 0 || guess >= containers.Length || containers[guess].Start != start)
+            {
+                guess = containers.BinarySearch(new StartingAt(start));
+            }
+        }
+
+        _lastContainer = guess >= 0 ? guess : throw new InvalidOperationException($"No object or array starts at byte {start}.");
+        return guess;
     }
 
-    private record struct Container(int Start, int End, int Count);
+    // After: the index of the first container that starts after this one ends.
+    private record struct Container(int Start, int End, int Count, int After);
 
     private readonly struct StartingAt(int start) : IComparable<Container>
     {
