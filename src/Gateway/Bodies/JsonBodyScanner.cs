@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Genlook.Gateway.Compat;
 using Genlook.Gateway.Errors;
@@ -31,15 +32,16 @@ internal struct JsonBodyScan
 internal static class JsonBodyScanner
 {
 
-    // Top-level members of a try-on body that only legacy shapes have (COMPAT.md L1-L10).
-    private static readonly string[] LegacyTryOnMembers =
-        ["productId", "externalProductId", "customerImageId", "customer", "product", "customerId", "useWatermark", "retentionDays"];
+    // Top-level members of a try-on body that only legacy shapes have (COMPAT.md L1-L10). As UTF-8, which the reader
+    // compares without transcoding.
+    private static readonly byte[][] LegacyTryOnMembers =
+        [.. new[] { "productId", "externalProductId", "customerImageId", "customer", "product", "customerId", "useWatermark", "retentionDays" }.Select(Encoding.UTF8.GetBytes)];
 
     // Members of a product object that only legacy shapes have (L11, L13).
-    private static readonly string[] LegacyProductMembers = ["imageUrls", "autoClassifyImages", "autoDetectImageRoles"];
+    private static readonly byte[][] LegacyProductMembers = [.. new[] { "imageUrls", "autoClassifyImages", "autoDetectImageRoles" }.Select(Encoding.UTF8.GetBytes)];
 
     // Members of a product image that mean the flat pre-1.3 shape (L12).
-    private static readonly string[] LegacyImageMembers = ["url", "fileKey"];
+    private static readonly byte[][] LegacyImageMembers = ["url"u8.ToArray(), "fileKey"u8.ToArray()];
 
     /// <summary>Scans a try-on body (JSON, or a multipart <c>data</c> field). Returns the errors that make it invalid, or null.</summary>
     public static List<ErrorDetail>? ScanTryOn(ReadOnlySpan<byte> json, out JsonBodyScan scan) => Scan(json, isTryOn: true, out scan);
@@ -171,7 +173,7 @@ internal static class JsonBodyScanner
         return true;
     }
 
-    private static bool IsOneOf(ref Utf8JsonReader reader, string[] names)
+    private static bool IsOneOf(ref Utf8JsonReader reader, byte[][] names)
     {
         foreach (var name in names)
         {
