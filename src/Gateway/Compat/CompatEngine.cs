@@ -17,7 +17,7 @@ internal sealed class CompatEngine
 
     public List<ICompatRule> RewriteTryOn(CompatObject body, List<ErrorDetail> conflicts)
     {
-        var applied = new List<ICompatRule>(4);
+        var applied = new List<ICompatRule>(8);
         foreach (var rule in _tryOnRules)
         {
             if (rule.TryRewrite(body, "", conflicts))
