@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
 
@@ -270,13 +271,12 @@ internal sealed class CompatObject
         writer.WriteEndObject();
     }
 
-    private int IndexOf(string name)
-    {
-        if ((_nameLengths & LengthBit(name.Length)) == 0)
-        {
-            return -1;
-        }
+    // Inlined: most lookups end at the length bit, without a call.
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private int IndexOf(string name) => (_nameLengths & LengthBit(name.Length)) == 0 ? -1 : Find(name);
 
+    private int Find(string name)
+    {
         if (_index is not null)
         {
             return _index.TryGetValue(name, out var found) && _members[_offset + found].Value.HasValue ? found : -1;
