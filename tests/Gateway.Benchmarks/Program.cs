@@ -4,10 +4,12 @@ using Genlook.Gateway.Benchmarks.LoadSupport;
 // dotnet run -c Release --project tests/Gateway.Benchmarks -- [BenchmarkDotNet arguments]   micro-benchmarks
 // ... -- tokens --count N --out FILE                                                           load harness: JWTs
 // ... -- upstream --urls http://127.0.0.1:PORT                                                load harness: fast Genlook
+// ... -- body-ratio [seconds] [canonical|legacy]                                               BodyBenchmarks, alternating
 return args switch
 {
     ["tokens", ..] => LoadTokens.Write(args),
     ["upstream", ..] => await FastUpstream.RunAsync(args),
+    ["body-ratio", ..] => Genlook.Gateway.Benchmarks.Micro.BodyRatio.Run(args),
     _ => RunBenchmarks(args),
 };
 
