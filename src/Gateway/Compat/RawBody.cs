@@ -6,10 +6,11 @@ using System.Text.Json;
 namespace Genlook.Gateway.Compat;
 
 /// <summary>
-/// A legacy body read in place, in the bytes it came in (a pooled copy, given back on <see cref="Dispose"/>). It is
-/// validated once, with <see cref="Utf8JsonReader"/>, which also notes where each object and array ends; after that
-/// every value is known to be valid JSON, and the rules open the few objects they edit by finding where each member
-/// starts and ends.
+/// A legacy body read in place, in the bytes it came in (a copy in a reused buffer, given back on
+/// <see cref="Dispose"/>). It is validated once, with <see cref="Utf8JsonReader"/>, which also notes where each object
+/// and array ends and how many members or items it has; after that every value is known to be valid JSON, and the rules
+/// open the few objects they edit by finding where each member starts and ends. The members of every opened or built
+/// object live in one table per body.
 /// </summary>
 /// <remarks>
 /// Hand-written on purpose, and only over JSON already validated. Measured on Genlook's Python example body, an
@@ -40,8 +41,8 @@ internal sealed class RawBody : IDisposable
     private int _lastContainer = -1;
 
     // The buffers of the last body disposed on this thread, for the next one: a rewrite is synchronous, so a thread
-    // has one body open at a time (a second one rents), and a pair of thread-static slots costs less than ArrayPool's
-    // rent and return, which were a fifth of opening a small body. Bigger buffers go back to the pool.
+    // has one body open at a time (a second one rents or allocates its own), and thread-static slots cost less than
+    // ArrayPool's rent and return, which were a fifth of opening a small body. Bigger buffers go back to the pool.
     private const int SpareLimit = 16 * 1024;
     [ThreadStatic] private static byte[]? t_spareJson;
     [ThreadStatic] private static Container[]? t_spareContainers;
