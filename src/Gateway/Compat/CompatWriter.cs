@@ -1,5 +1,3 @@
-using System.Buffers;
-using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 
@@ -18,10 +16,6 @@ namespace Genlook.Gateway.Compat;
 /// </remarks>
 internal sealed class CompatWriter
 {
-    // What a JSON string may hold unescaped and the writer copies as is: printable ASCII except the quote and backslash.
-    private static readonly SearchValues<char> Plain = SearchValues.Create(
-        " !#$%&'()*+,-./0123456789:;<=>?@ABCDEFGHIJKLMNOPQRSTUVWXYZ[]^_`abcdefghijklmnopqrstuvwxyz{|}~");
-
     private byte[] _buffer;
     private int _length;
 
@@ -108,20 +102,27 @@ internal sealed class CompatWriter
 
     private void Quoted(string text)
     {
-        if (text.AsSpan().ContainsAnyExcept(Plain))
+        // One pass that checks and copies: names and ids are short, and plain printable ASCII is written as is.
+        Reserve(text.Length + 2);
+        var span = _buffer.AsSpan(_length, text.Length + 2);
+        for (var i = 0; i < text.Length; i++)
         {
-            Byte((byte)'"');
-            Bytes(JsonEncodedText.Encode(text, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes);
-            Byte((byte)'"');
-            return;
+            var c = text[i];
+            if (c is < ' ' or > '~' or '"' or '\\')
+            {
+                // Something to escape: the library does it.
+                Byte((byte)'"');
+                Bytes(JsonEncodedText.Encode(text, JavaScriptEncoder.UnsafeRelaxedJsonEscaping).EncodedUtf8Bytes);
+                Byte((byte)'"');
+                return;
+            }
+
+            span[i + 1] = (byte)c;
         }
 
-        Reserve(text.Length + 2);
-        var span = _buffer.AsSpan(_length);
         span[0] = (byte)'"';
-        Ascii.FromUtf16(text, span[1..], out var written);
-        span[1 + written] = (byte)'"';
-        _length += written + 2;
+        span[^1] = (byte)'"';
+        _length += span.Length;
     }
 
     private void Byte(byte value)
