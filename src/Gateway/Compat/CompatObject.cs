@@ -247,9 +247,10 @@ internal sealed class CompatObject
                 continue;
             }
 
-            // A parsed member still holding its own value (its value starts right after its name and colon).
+            // A parsed member still holding its own value: its value starts right after its name and colon (at once
+            // in compact JSON, checked byte by byte otherwise).
             if (member.Name is null && member.Value.TryGetRaw(_body!, out var start, out var end) &&
-                _body!.IsMemberValue(member.NameStart + member.NameLength, start))
+                (start == member.NameStart + member.NameLength + 2 || _body!.IsMemberValue(member.NameStart + member.NameLength, start)))
             {
                 // A member as sent, name and value, copied in one piece from its name's opening quote.
                 writer.WriteRawMember(_body!.Slice(member.NameStart - 1, end - member.NameStart + 1));
