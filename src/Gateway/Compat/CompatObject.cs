@@ -18,7 +18,8 @@ namespace Genlook.Gateway.Compat;
 /// </remarks>
 internal sealed class CompatObject
 {
-    // The body the parsed members are in (null for an object a rule built).
+    // The body the parsed members are in, and whose member table this object's members use (null for an object a
+    // rule built with `new`; one built by GetOrAddObject takes its parent's, for the table).
     private readonly RawBody? _body;
 
     // The parsed members, then the ones rules add, in _members[_offset.._offset + _capacity): a slice of the body's
