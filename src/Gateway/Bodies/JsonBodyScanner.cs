@@ -1,4 +1,3 @@
-using System.Text;
 using System.Text.Json;
 using Genlook.Gateway.Compat;
 using Genlook.Gateway.Errors;
@@ -31,14 +30,16 @@ internal struct JsonBodyScan
 /// </summary>
 internal static class JsonBodyScanner
 {
-
     // Top-level members of a try-on body that only legacy shapes have (COMPAT.md L1-L10). As UTF-8, which the reader
     // compares without transcoding.
     private static readonly byte[][] LegacyTryOnMembers =
-        [.. new[] { "productId", "externalProductId", "customerImageId", "customer", "product", "customerId", "useWatermark", "retentionDays" }.Select(Encoding.UTF8.GetBytes)];
+    [
+        "productId"u8.ToArray(), "externalProductId"u8.ToArray(), "customerImageId"u8.ToArray(), "customer"u8.ToArray(),
+        "product"u8.ToArray(), "customerId"u8.ToArray(), "useWatermark"u8.ToArray(), "retentionDays"u8.ToArray(),
+    ];
 
     // Members of a product object that only legacy shapes have (L11, L13).
-    private static readonly byte[][] LegacyProductMembers = [.. new[] { "imageUrls", "autoClassifyImages", "autoDetectImageRoles" }.Select(Encoding.UTF8.GetBytes)];
+    private static readonly byte[][] LegacyProductMembers = ["imageUrls"u8.ToArray(), "autoClassifyImages"u8.ToArray(), "autoDetectImageRoles"u8.ToArray()];
 
     // Members of a product image that mean the flat pre-1.3 shape (L12).
     private static readonly byte[][] LegacyImageMembers = ["url"u8.ToArray(), "fileKey"u8.ToArray()];

@@ -122,7 +122,7 @@ internal sealed class CompatObject
     public bool TryGet(string name, out CompatValue value)
     {
         var index = IndexOf(name);
-        value = index >= 0 ? _members[_offset + index].Value : default;
+        value = index >= 0 ? At(index).Value : default;
         return index >= 0;
     }
 
@@ -142,8 +142,8 @@ internal sealed class CompatObject
             return false;
         }
 
-        value = _members[_offset + index].Value;
-        _members[_offset + index].Value = default;
+        value = At(index).Value;
+        At(index).Value = default;
         return true;
     }
 
@@ -173,12 +173,12 @@ internal sealed class CompatObject
     public CompatArray? GetArray(string name)
     {
         var index = IndexOf(name);
-        if (index < 0 || _members[_offset + index].Value.AsArray() is not { } editable)
+        if (index < 0 || At(index).Value.AsArray() is not { } editable)
         {
             return null;
         }
 
-        _members[_offset + index].Value = CompatValue.Of(editable);
+        At(index).Value = CompatValue.Of(editable);
         return editable;
     }
 
@@ -187,7 +187,7 @@ internal sealed class CompatObject
     {
         // One lookup: rules call this for every member they move under another object.
         var index = IndexOf(name);
-        if (index >= 0 && !_members[_offset + index].Value.IsNull)
+        if (index >= 0 && !At(index).Value.IsNull)
         {
             return OpenObjectAt(index);
         }
@@ -200,12 +200,12 @@ internal sealed class CompatObject
     // The parsed object opened to be edited replaces the parsed one, so the edits are what gets written.
     private CompatObject? OpenObjectAt(int index)
     {
-        if (_members[_offset + index].Value.AsObject() is not { } editable)
+        if (At(index).Value.AsObject() is not { } editable)
         {
             return null;
         }
 
-        _members[_offset + index].Value = CompatValue.Of(editable);
+        At(index).Value = CompatValue.Of(editable);
         return editable;
     }
 
@@ -214,7 +214,7 @@ internal sealed class CompatObject
     {
         if (index >= 0)
         {
-            _members[_offset + index].Value = value;
+            At(index).Value = value;
             return;
         }
 
@@ -238,6 +238,8 @@ internal sealed class CompatObject
 
     private Span<Member> Members => _members.AsSpan(_offset, _count);
 
+    private ref Member At(int index) => ref _members[_offset + index];
+
     public void WriteTo(CompatWriter writer)
     {
         writer.WriteStartObject();
@@ -248,10 +250,9 @@ internal sealed class CompatObject
                 continue;
             }
 
-            // A parsed member still holding its own value: its value starts right after its name and colon (at once
-            // in compact JSON, checked byte by byte otherwise).
+            // A parsed member still holding its own value (its value starts right after its name and colon).
             if (member.Name is null && member.Value.TryGetRaw(_body!, out var start, out var end) &&
-                (start == member.NameStart + member.NameLength + 2 || _body!.IsMemberValue(member.NameStart + member.NameLength, start)))
+                _body!.IsMemberValue(member.NameStart + member.NameLength, start))
             {
                 // A member as sent, name and value, copied in one piece from its name's opening quote.
                 writer.WriteRawMember(_body!.Slice(member.NameStart - 1, end - member.NameStart + 1));
@@ -281,7 +282,7 @@ internal sealed class CompatObject
     {
         if (_index is not null)
         {
-            return _index.TryGetValue(name, out var found) && _members[_offset + found].Value.HasValue ? found : -1;
+            return _index.TryGetValue(name, out var found) && At(found).Value.HasValue ? found : -1;
         }
 
         // By reference: rules look up dozens of names per body.
@@ -299,13 +300,16 @@ internal sealed class CompatObject
         return -1;
     }
 
-    private string NameOf(int index) =>
-        _members[_offset + index].Name ?? Encoding.ASCII.GetString(_body!.Slice(_members[_offset + index].NameStart, _members[_offset + index].NameLength));
+    private string NameOf(int index)
+    {
+        ref readonly var member = ref At(index);
+        return member.Name ?? Encoding.ASCII.GetString(_body!.Slice(member.NameStart, member.NameLength));
+    }
 
     private bool SameName(int left, int right)
     {
-        ref readonly var a = ref _members[_offset + left];
-        ref readonly var b = ref _members[_offset + right];
+        ref readonly var a = ref At(left);
+        ref readonly var b = ref At(right);
         return a.NameLength == b.NameLength && (a.Name, b.Name) switch
         {
             (null, null) => _body!.Slice(a.NameStart, a.NameLength).SequenceEqual(_body.Slice(b.NameStart, b.NameLength)),

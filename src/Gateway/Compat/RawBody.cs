@@ -56,10 +56,14 @@ internal sealed class RawBody : IDisposable
 
     private RawBody(ReadOnlySpan<byte> json)
     {
-        _json = t_spareJson is { } spare && spare.Length >= json.Length ? spare : ArrayPool<byte>.Shared.Rent(Math.Max(json.Length, 1024));
-        if (_json == t_spareJson)
+        if (t_spareJson is { } spare && spare.Length >= json.Length)
         {
+            _json = spare;
             t_spareJson = null;
+        }
+        else
+        {
+            _json = ArrayPool<byte>.Shared.Rent(Math.Max(json.Length, 1024));
         }
 
         json.CopyTo(_json);
@@ -206,6 +210,12 @@ internal sealed class RawBody : IDisposable
     /// </summary>
     public bool IsMemberValue(int nameEnd, int valueStart)
     {
+        // Compact JSON, the usual case: the value starts just after the colon, and no other value can start there.
+        if (valueStart == nameEnd + 2)
+        {
+            return true;
+        }
+
         var json = _json.AsSpan(0, _length);
         var colon = SkipWhitespace(json, nameEnd + 1);
         return colon < valueStart && json[colon] == (byte)':' && SkipWhitespace(json, colon + 1) == valueStart;
@@ -302,23 +312,8 @@ internal sealed class RawBody : IDisposable
             return;
         }
 
-        if (_json.Length <= SpareLimit)
-        {
-            t_spareJson = _json;
-        }
-        else
-        {
-            ArrayPool<byte>.Shared.Return(_json);
-        }
-
-        if (_containers.Length * Unsafe.SizeOf<Container>() <= SpareLimit)
-        {
-            t_spareContainers = _containers;
-        }
-        else
-        {
-            ArrayPool<Container>.Shared.Return(_containers);
-        }
+        GiveBack(_json, ref t_spareJson);
+        GiveBack(_containers, ref t_spareContainers);
 
         // Cleared, so that the spare table holds on to nothing of this body.
         if (_members.Length * Unsafe.SizeOf<CompatObject.Member>() <= SpareLimit)
@@ -330,6 +325,19 @@ internal sealed class RawBody : IDisposable
         _json = [];
         _containers = [];
         _members = [];
+    }
+
+    // A small buffer (rented) becomes this thread's spare; a big one goes back to the pool.
+    private static void GiveBack<T>(T[] buffer, ref T[]? spare)
+    {
+        if (buffer.Length * Unsafe.SizeOf<T>() <= SpareLimit)
+        {
+            spare = buffer;
+        }
+        else
+        {
+            ArrayPool<T>.Shared.Return(buffer);
+        }
     }
 
     // After whitespace and at most one comma: the next name, value, or closing bracket.
