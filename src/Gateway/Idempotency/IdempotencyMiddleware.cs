@@ -17,7 +17,7 @@ namespace Genlook.Gateway.Idempotency;
 /// body stage (so the fingerprint is of what is actually forwarded). The first request claims the key in the shared
 /// store and is forwarded; its response is kept for 24 hours and replayed for the same key and body without calling
 /// Genlook; a different body is <c>422</c>, a repeat while the first is in flight (on any instance) is <c>409</c>.
-/// A 5xx or timeout releases the key, so a failure never poisons it.
+/// A 5xx, a timeout or an answer Genlook says to retry (429, 402) releases the key, so a failure never poisons it.
 /// </summary>
 internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore store, GatewayTelemetry telemetry, IOptions<GenlookOptions> genlook)
 {
@@ -84,7 +84,7 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore 
         finally
         {
             response.Body = original;
-            var failed = !succeeded || response.StatusCode >= 500 || capture.Length > MaxStoredBodyBytes ||
+            var failed = !succeeded || IsRetryable(response.StatusCode) || capture.Length > MaxStoredBodyBytes ||
                          context.Features.Get<Yarp.ReverseProxy.Forwarder.IForwarderErrorFeature>() is { Error: not Yarp.ReverseProxy.Forwarder.ForwarderError.None };
             if (failed)
             {
@@ -100,6 +100,14 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore 
         capture.Position = 0;
         await capture.CopyToAsync(original, context.RequestAborted);
     }
+
+    /// <summary>
+    /// An answer the app is told to retry is not the operation's outcome, so it is not kept: 5xx, <c>429</c>
+    /// (RATE_LIMITED, "honour Retry-After"), <c>402</c> (QUOTA_EXCEEDED "usually transient", INSUFFICIENT_CREDITS "after
+    /// top-up") and <c>408</c>. Kept, a retry after the back-off would get the stale refusal for 24 hours.
+    /// </summary>
+    internal static bool IsRetryable(int status) =>
+        status >= 500 || status is StatusCodes.Status429TooManyRequests or StatusCodes.Status402PaymentRequired or StatusCodes.Status408RequestTimeout;
 
     private Task AnswerFromRecordAsync(HttpContext context, IdempotencyRecord existing, string fingerprint)
     {

@@ -112,6 +112,51 @@ public sealed class IdempotencyTests : IAsyncLifetime
         Assert.Equal(2, _first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on").Count);
     }
 
+    [Theory]
+    [InlineData(402, "QUOTA_EXCEEDED")]
+    [InlineData(402, "INSUFFICIENT_CREDITS")]
+    public async Task RetryableRefusal_IsNotKept_TheRetryIsForwarded(int status, string code)
+    {
+        _first.Emulator.Faults.FailWith(status, code, pathPrefix: "/tryon/v1/try-on", times: 1);
+
+        var refused = await _first.ClientFor("alice").SendAsync(TryOn("k-" + code));
+        var retried = await _second.ClientFor("alice").SendAsync(TryOn("k-" + code));
+
+        await ErrorAssert.IsError(refused, (HttpStatusCode)status, code);
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.False(retried.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(2, _first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on").Count);
+    }
+
+    [Fact]
+    public async Task GenlookRateLimit_IsNotKept_TheRetryAfterRetryAfterIsForwarded()
+    {
+        _first.Emulator.Faults.RateLimit(TimeSpan.FromSeconds(1), "/tryon/v1/try-on", times: 1);
+
+        var refused = await _first.ClientFor("alice").SendAsync(TryOn("k-429"));
+        await Task.Delay(refused.Headers.RetryAfter!.Delta!.Value + TimeSpan.FromMilliseconds(100)); // as the docs say: honour it
+        var retried = await _second.ClientFor("alice").SendAsync(TryOn("k-429"));
+
+        await ErrorAssert.IsError(refused, HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+        Assert.Equal(HttpStatusCode.OK, retried.StatusCode);
+        Assert.False(retried.Headers.Contains("Idempotent-Replayed"));
+        Assert.Equal(2, _first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on").Count);
+    }
+
+    [Fact]
+    public async Task NonRetryableRefusal_IsKept_AndReplayed()
+    {
+        _first.Emulator.Faults.FailWith(404, "PRODUCT_NOT_FOUND", pathPrefix: "/tryon/v1/try-on", times: 1);
+
+        var refused = await _first.ClientFor("alice").SendAsync(TryOn("k-404"));
+        var replay = await _second.ClientFor("alice").SendAsync(TryOn("k-404"));
+
+        await ErrorAssert.IsError(refused, HttpStatusCode.NotFound, "PRODUCT_NOT_FOUND");
+        await ErrorAssert.IsError(replay, HttpStatusCode.NotFound, "PRODUCT_NOT_FOUND");
+        Assert.Equal("true", replay.Headers.GetValues("Idempotent-Replayed").Single());
+        Assert.Single(_first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on"));
+    }
+
     [Fact]
     public async Task Upload_RetriedWithNewBoundary_IsReplayed()
     {
