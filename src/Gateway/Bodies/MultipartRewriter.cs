@@ -161,6 +161,12 @@ internal static class MultipartRewriter
             output.CompleteWriting();
             return MultipartRewriteResult.Ok(output);
         }
+        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
+        {
+            // The server stopped a body over the gateway's limit (Gateway:Limits:MaxRequestBodyBytes) mid-read.
+            output.Dispose();
+            return MultipartRewriteResult.BodyTooLarge;
+        }
         catch (Exception ex) when (ex is IOException or InvalidDataException)
         {
             // Truncated body, missing closing boundary, oversized part headers: MultipartReader's way of saying "malformed".
@@ -272,11 +278,16 @@ internal sealed class MultipartRewriteResult
     /// <summary>The file part that exceeded the limit, when that is what failed.</summary>
     public string? TooLargePart { get; private init; }
 
+    public bool IsBodyTooLarge { get; private init; }
+
     public static MultipartRewriteResult Ok(SpooledBuffer body) => new() { Body = body };
 
     public static MultipartRewriteResult Invalid(IReadOnlyList<ErrorDetail> errors) => new() { Errors = errors };
 
     public static MultipartRewriteResult TooLarge(string part) => new() { TooLargePart = part };
+
+    /// <summary>The whole body is over the gateway's limit (no single part is).</summary>
+    public static readonly MultipartRewriteResult BodyTooLarge = new() { IsBodyTooLarge = true };
 }
 
 /// <summary>Body limits of the pipeline.</summary>

@@ -5,6 +5,7 @@ using Genlook.Gateway.Identity;
 using Genlook.Gateway.Observability;
 using Genlook.Gateway.Ownership;
 using Genlook.Gateway.Proxy;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
 
 namespace Genlook.Gateway.Bodies;
@@ -159,6 +160,12 @@ internal sealed class RequestBodyMiddleware(
         if (result.TooLargePart is { } part)
         {
             await GatewayErrorResponse.WriteAsync(context, GatewayErrors.FileTooLarge($"File part '{part}' exceeds the 10 MB limit."));
+            return null;
+        }
+
+        if (result.IsBodyTooLarge)
+        {
+            await GatewayErrorResponse.WriteAsync(context, RequestGuardMiddleware.BodyTooLarge(context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize));
             return null;
         }
 

@@ -26,11 +26,22 @@ internal sealed class RequestGuardMiddleware(RequestDelegate next, IOptions<Gate
 
         if (context.Request.ContentLength > options.MaxRequestBodyBytes)
         {
-            return GatewayErrorResponse.WriteAsync(context, GatewayErrors.FileTooLarge($"The request body exceeds {options.MaxRequestBodyBytes / (1024 * 1024)} MB."));
+            return GatewayErrorResponse.WriteAsync(context, BodyTooLarge(options.MaxRequestBodyBytes));
+        }
+
+        // The server's own limit becomes the gateway's (Kestrel's default, 30 MB, would refuse a legal try-on with several
+        // 10 MB images). A chunked body that passes it is then stopped by the server while it is read.
+        if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
+        {
+            bodySize.MaxRequestBodySize = options.MaxRequestBodyBytes;
         }
 
         return next(context);
     }
+
+    /// <summary>The answer for a body over <c>Gateway:Limits:MaxRequestBodyBytes</c>, announced or found while reading.</summary>
+    public static GatewayError BodyTooLarge(long? limitBytes) =>
+        GatewayErrors.FileTooLarge(limitBytes is { } limit ? $"The request body exceeds {limit / (1024 * 1024)} MB." : "The request body is too large.");
 
     private static long HeadersSize(IHeaderDictionary headers)
     {

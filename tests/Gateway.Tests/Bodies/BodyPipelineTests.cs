@@ -55,6 +55,55 @@ public sealed class BodyPipelineTests : IAsyncLifetime
         Assert.Equal(0, _app.Emulator.Requests.Count);
     }
 
+    [Fact]
+    public async Task OnKestrel_TryOnOfSeveralTenMegabyteFilesOverKestrelsDefaultLimit_IsForwarded()
+    {
+        // Four 9 MB images are 36 MB: legal (each file is under 10 MB), and over Kestrel's default 30 MB body limit.
+        await using var app = await GatewayApp.StartAsync(kestrel: true);
+        using var form = new MultipartFormDataContent();
+        form.Add(new StringContent("""{"products":[{"title":"t","images":[{"source":{"fileKey":"a"}},{"source":{"fileKey":"b"}},{"source":{"fileKey":"c"}}]}],"person":{"image":{"source":{"fileKey":"me"}}}}"""), "data");
+        foreach (var name in new[] { "a", "b", "c", "me" })
+        {
+            form.Add(new ByteArrayContent(TestImages.Jpeg(9 * 1024 * 1024)), name, name + ".jpg");
+        }
+
+        var response = await app.ClientFor("alice").PostAsync("/tryon/v1/try-on", form);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var forwarded = Assert.Single(app.Emulator.Requests.Matching("POST", "/tryon/v1/try-on"));
+        Assert.Equal(4, forwarded.Parts.Count(p => p.FileName is not null));
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task OnKestrel_BodyOverTheGatewayLimit_IsFileTooLargeAndNothingForwarded(bool announced)
+    {
+        // Announced (Content-Length) or streamed (chunked): answered 413 FILE_TOO_LARGE, never a 400 or a reset.
+        await using var app = await GatewayApp.StartAsync(settings: new Dictionary<string, string?> { ["Gateway:Limits:MaxRequestBodyBytes"] = (8 * 1024 * 1024).ToString(System.Globalization.CultureInfo.InvariantCulture) }, kestrel: true);
+        using var form = new MultipartFormDataContent();
+        form.Add(new StringContent("""{"products":[{"title":"t","images":[{"source":{"fileKey":"a"}},{"source":{"fileKey":"b"}}]}],"person":{"image":{"source":{"url":"https://cdn.example.com/p.jpg"}}}}"""), "data");
+        form.Add(new ByteArrayContent(TestImages.Jpeg(5 * 1024 * 1024)), "a", "a.jpg");
+        form.Add(new ByteArrayContent(TestImages.Jpeg(5 * 1024 * 1024)), "b", "b.jpg");
+        HttpContent content = form;
+        if (!announced)
+        {
+            content = new StreamContent(await form.ReadAsStreamAsync());
+            content.Headers.ContentType = form.Headers.ContentType;
+        }
+
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/tryon/v1/try-on") { Content = content };
+        if (!announced)
+        {
+            request.Headers.TransferEncodingChunked = true;
+        }
+
+        var response = await app.ClientFor("alice").SendAsync(request);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.RequestEntityTooLarge, "FILE_TOO_LARGE");
+        Assert.Equal(0, app.Emulator.Requests.Count);
+    }
+
     [Theory]
     [InlineData("{\"products\":[{\"externalId\":\"x\"}]")]
     [InlineData("not json")]

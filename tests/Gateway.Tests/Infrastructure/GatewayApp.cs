@@ -21,6 +21,8 @@ public sealed class GatewayApp : WebApplicationFactory<Program>
 
     private readonly bool _ownsEmulator;
 
+    private Uri? _kestrelAddress;
+
     private GatewayApp(GenlookEmulatorHost emulator, bool ownsEmulator, Dictionary<string, string?> settings, Action<IServiceCollection>? services)
     {
         Emulator = emulator;
@@ -37,7 +39,8 @@ public sealed class GatewayApp : WebApplicationFactory<Program>
         IDictionary<string, string?>? settings = null,
         GenlookEmulatorHost? emulator = null,
         Action<IServiceCollection>? services = null,
-        Action<EmulatorOptions>? emulatorOptions = null)
+        Action<EmulatorOptions>? emulatorOptions = null,
+        bool kestrel = false)
     {
         var ownsEmulator = emulator is null;
         if (emulator is null)
@@ -68,7 +71,20 @@ public sealed class GatewayApp : WebApplicationFactory<Program>
         var app = new GatewayApp(emulator, ownsEmulator, all, services);
         try
         {
-            _ = app.Server; // start now, so configuration errors surface here
+            // Start now, so configuration errors surface here. Kestrel (a real loopback port) where the server's own
+            // behaviour is under test, such as its request limits, which the in-memory test server does not have.
+            if (kestrel)
+            {
+                app.UseKestrel(0);
+                app.StartServer();
+                var addresses = app.Services.GetRequiredService<Microsoft.AspNetCore.Hosting.Server.IServer>().Features
+                    .Get<Microsoft.AspNetCore.Hosting.Server.Features.IServerAddressesFeature>()!.Addresses;
+                app._kestrelAddress = new Uri(addresses.First());
+            }
+            else
+            {
+                _ = app.Server;
+            }
         }
         catch
         {
@@ -111,12 +127,16 @@ public sealed class GatewayApp : WebApplicationFactory<Program>
     /// <summary>A client acting as the user <paramref name="subject"/> (an app with that user's JWT).</summary>
     public HttpClient ClientFor(string subject, string? scope = null, string? account = null)
     {
-        var client = CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+        var client = AnonymousClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", TestTokens.For(subject, scope, account));
         return client;
     }
 
-    public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions { AllowAutoRedirect = false });
+    public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions
+    {
+        AllowAutoRedirect = false,
+        BaseAddress = _kestrelAddress ?? new Uri("http://localhost"),
+    });
 
     public override async ValueTask DisposeAsync()
     {
