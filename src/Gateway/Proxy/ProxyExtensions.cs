@@ -63,7 +63,8 @@ public static class ProxyExtensions
         });
 
         // Unknown paths, and known paths with another method: never forwarded, never 405 (which would reveal the allowlist).
-        app.MapFallback(context => GatewayErrorResponse.WriteAsync(context, GatewayErrors.RouteNotFound())).AllowAnonymous();
+        // Any path: the default pattern ({*path:nonfile}) leaves out a last segment with a dot, such as /products/sku.42.
+        app.MapFallback("{**path}", context => GatewayErrorResponse.WriteAsync(context, GatewayErrors.RouteNotFound())).AllowAnonymous();
         return app;
     }
 }

@@ -59,6 +59,11 @@ public sealed class ProxyRoutingTests : IAsyncLifetime
     [InlineData("GET", "/tryon/v1/products/%252F")]
     [InlineData("GET", "/tryon/v1//products")]
     [InlineData("GET", "/somewhere/else")]
+    // A last segment with a dot looks like a file name to the default fallback pattern: still the contract's answer.
+    [InlineData("PUT", "/tryon/v1/products/sku.42")]
+    [InlineData("GET", "/tryon/v1/products.json")]
+    [InlineData("DELETE", "/tryon/v1/generations/gen.1")]
+    [InlineData("GET", "/gdpr/users/john.doe")]
     public async Task Request_OutsideAllowlist_IsRouteNotFoundAndNeverForwarded(string method, string path)
     {
         using var request = new HttpRequestMessage(new HttpMethod(method), path);
