@@ -27,10 +27,18 @@ public static partial class GdprApi
         // issues (auth0|…, URLs, a literal '%') round-trips. Hosts without a raw target (the test server) leave only %2F.
         var raw = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
         string subject;
-        if (!string.IsNullOrEmpty(raw) && raw.StartsWith("/gdpr/users/", StringComparison.Ordinal))
+        if (!string.IsNullOrEmpty(raw) && raw.StartsWith("/gdpr/users/", StringComparison.OrdinalIgnoreCase))
         {
             var query = raw.IndexOf('?', StringComparison.Ordinal);
-            subject = Uri.UnescapeDataString((query >= 0 ? raw[..query] : raw)["/gdpr/users/".Length..]);
+            var segment = (query >= 0 ? raw[..query] : raw)["/gdpr/users/".Length..];
+            if (segment.Contains('/', StringComparison.Ordinal))
+            {
+                // Routing tolerates a trailing slash and resolves dot segments, but the raw text keeps them: "alice/" or
+                // "x/../alice" would erase a subject nobody has. An erase must not guess which user was meant.
+                return Task.FromResult(GatewayErrors.ValidationFailed("subject", "The subject is one path segment: encode any '/' in it as %2F.").ToResult());
+            }
+
+            subject = Uri.UnescapeDataString(segment);
         }
         else
         {
