@@ -23,8 +23,8 @@ public static class GatewayErrors
 
     public static GatewayError ValidationFailed(string path, string message) => ValidationFailed([new ErrorDetail(path, message)]);
 
-    public static GatewayError UnsupportedMediaType(string message) =>
-        new("VALIDATION_FAILED", message, StatusCodes.Status415UnsupportedMediaType, [new ErrorDetail("Content-Type", message)]);
+    /// <summary>A body in a format the route does not take: <c>400 VALIDATION_FAILED</c> on <c>Content-Type</c>, as CONTRACT §4 maps the code (not 415).</summary>
+    public static GatewayError UnsupportedMediaType(string message) => ValidationFailed("Content-Type", message);
 
     public static GatewayError FileTooLarge(string message = "A file exceeds the 10 MB limit.") =>
         new("FILE_TOO_LARGE", message, StatusCodes.Status413PayloadTooLarge);

@@ -160,14 +160,15 @@ public sealed class BodyPipelineTests : IAsyncLifetime
     [InlineData("/tryon/v1/try-on", "text/plain")]
     [InlineData("/tryon/v1/images/upload", "application/json")]
     [InlineData("/tryon/v1/try-on", "application/x-www-form-urlencoded")]
-    public async Task Post_WrongContentType_IsUnsupportedMediaType(string path, string contentType)
+    public async Task Post_WrongContentType_IsValidationFailedOnContentType(string path, string contentType)
     {
         using var content = new StringContent("{}", Encoding.UTF8);
         content.Headers.ContentType = new MediaTypeHeaderValue(contentType);
 
         var response = await _alice.Client.PostAsync(path, content);
 
-        await ErrorAssert.IsError(response, HttpStatusCode.UnsupportedMediaType, "VALIDATION_FAILED");
+        var error = await ErrorAssert.IsError(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Equal("Content-Type", error.GetProperty("details")[0].GetProperty("path").GetString());
         Assert.Equal(0, _app.Emulator.Requests.Count);
     }
 
