@@ -12,6 +12,10 @@ internal sealed class UpstreamHeadersTransformProvider(IOptions<GenlookOptions> 
 {
     internal const string ApiKeyHeader = "x-api-key";
 
+    /// <summary>Headers that carry the client's address (RFC 7239, the de facto X-Forwarded-* set, and CDN variants).</summary>
+    private static readonly string[] ClientAddressHeaders =
+        ["Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "X-Client-IP"];
+
     public void ValidateRoute(TransformRouteValidationContext context)
     {
     }
@@ -22,8 +26,13 @@ internal sealed class UpstreamHeadersTransformProvider(IOptions<GenlookOptions> 
 
     public void Apply(TransformBuilderContext context)
     {
-        // The user's address is personal data and none of Genlook's business.
+        // The user's address is personal data and none of Genlook's business: the gateway adds no forwarding headers,
+        // and drops those an app or an ingress in front of the gateway set.
         context.UseDefaultForwarders = false;
+        foreach (var header in ClientAddressHeaders)
+        {
+            context.AddRequestHeaderRemove(header);
+        }
 
         context.AddRequestHeaderRemove("Authorization");
         context.AddRequestHeaderRemove("Proxy-Authorization");

@@ -14,6 +14,25 @@ public sealed class ProxyRoutingTests : IAsyncLifetime
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
     [Fact]
+    public async Task ClientAddressHeaders_FromTheAppOrAnIngress_NeverReachGenlook()
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/tryon/v1/products");
+        foreach (var name in UpstreamClientAddressHeaders)
+        {
+            request.Headers.TryAddWithoutValidation(name, "203.0.113.7");
+        }
+
+        var response = await _app.ClientFor("alice").SendAsync(request);
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var received = Assert.Single(_app.Emulator.Requests.All);
+        Assert.All(UpstreamClientAddressHeaders, name => Assert.False(received.Headers.ContainsKey(name.ToLowerInvariant()), name));
+    }
+
+    private static readonly string[] UpstreamClientAddressHeaders =
+        ["Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "X-Client-IP"];
+
+    [Fact]
     public async Task ProductsList_WithToken_IsForwardedWithAccountKeyAndWithoutAppCredentials()
     {
         var client = _app.ClientFor("alice");
