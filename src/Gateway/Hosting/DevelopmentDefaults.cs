@@ -25,7 +25,6 @@ internal static class DevelopmentDefaults
 
         var defaults = new Dictionary<string, string?>
         {
-            ["Genlook:Accounts:default:ApiKey"] = EmulatorApiKey,
             ["Genlook:Emulator:Enabled"] = "true",
             ["Attribution:Key"] = "development-only-attribution-key-never-use-in-production",
             ["Authentication:Schemes:Bearer:ValidIssuer"] = Issuer,
@@ -33,6 +32,13 @@ internal static class DevelopmentDefaults
             ["Authentication:Schemes:Bearer:SigningKeys:0:Issuer"] = Issuer,
             ["Authentication:Schemes:Bearer:SigningKeys:0:Value"] = SigningKeyBase64,
         };
+
+        // The emulator's account only when the developer configured none: beside a real account it would be a second
+        // account, and which one requests spend would depend on Genlook:DefaultAccount.
+        if (!builder.Configuration.GetSection("Genlook:Accounts").GetChildren().Any())
+        {
+            defaults["Genlook:Accounts:default:ApiKey"] = EmulatorApiKey;
+        }
 
         // Lowest precedence: insert before the JSON files, user secrets and environment variables.
         var sources = ((IConfigurationBuilder)builder.Configuration).Sources;

@@ -13,7 +13,7 @@ public sealed class GenlookOptions
     /// <summary>Genlook accounts by name (<c>Genlook:Accounts:&lt;name&gt;</c>). At least one is required.</summary>
     public Dictionary<string, GenlookAccountOptions> Accounts { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
-    /// <summary>The account used when the token names none. Defaults to the first configured account.</summary>
+    /// <summary>The account used when the token names none. Defaults to the only account; required when there are several.</summary>
     public string? DefaultAccount { get; set; }
 
     /// <summary>Optional token claim whose value names the account to use for a request. Defaults to none.</summary>
@@ -82,6 +82,12 @@ internal sealed class GenlookOptionsValidator(IHostEnvironment environment) : IV
         if (!string.IsNullOrWhiteSpace(options.DefaultAccount) && !options.Accounts.ContainsKey(options.DefaultAccount))
         {
             errors.Add($"Genlook:DefaultAccount '{options.DefaultAccount}' names no account under Genlook:Accounts.");
+        }
+        else if (string.IsNullOrWhiteSpace(options.DefaultAccount) && options.Accounts.Count > 1)
+        {
+            // Configuration keys have no order (the binder sorts them), so "the first account" would silently be the
+            // alphabetically first one, and spend its credits.
+            errors.Add($"Genlook:DefaultAccount is required when several accounts are configured; name one of: {string.Join(", ", options.Accounts.Keys.Order(StringComparer.OrdinalIgnoreCase))}.");
         }
 
         if (options.Timeout <= TimeSpan.Zero)

@@ -46,6 +46,20 @@ public sealed class ConfigurationValidationTests
     }
 
     [Fact]
+    public async Task Startup_WithSeveralAccountsAndNoDefault_FailsNamingDefaultAccount()
+    {
+        // "The first account" cannot be told from configuration (keys are sorted): the operator names it.
+        var configuration = ValidConfiguration();
+        configuration["Genlook__Accounts__backup__BaseUrl"] = "http://127.0.0.1:9";
+        configuration["Genlook__Accounts__backup__ApiKey"] = GatewayApp.SecondApiKey;
+
+        var (exitCode, output) = await RunGatewayAsync(configuration);
+
+        Assert.NotEqual(0, exitCode);
+        Assert.Contains("Genlook:DefaultAccount is required", output, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Startup_WithValidConfiguration_Serves()
     {
         var (exitCode, output) = await RunGatewayAsync(ValidConfiguration(), expectToServe: true);
