@@ -22,6 +22,30 @@ public static class GatewayErrorResponse
         return JsonSerializer.SerializeAsync(response.Body, error, GatewayErrorJsonContext.Default.GatewayError, context.RequestAborted);
     }
 
+    /// <summary>
+    /// Before an error replaces a proxied answer: drops Genlook's headers, keeps those the gateway set for this request
+    /// (its rate-limit state and cache status describe the request, whatever the answer; CONTRACT §6, §7).
+    /// </summary>
+    public static void ClearUpstreamHeaders(HttpResponse response)
+    {
+        var headers = response.Headers;
+        var rateLimitPolicy = headers["RateLimit-Policy"];
+        var rateLimit = headers["RateLimit"];
+        var cacheStatus = headers["Cache-Status"];
+        headers.Clear();
+        Restore("RateLimit-Policy", rateLimitPolicy);
+        Restore("RateLimit", rateLimit);
+        Restore("Cache-Status", cacheStatus);
+
+        void Restore(string name, Microsoft.Extensions.Primitives.StringValues value)
+        {
+            if (value.Count > 0)
+            {
+                headers[name] = value;
+            }
+        }
+    }
+
     public static IResult ToResult(this GatewayError error) => new ErrorResult(error);
 
     private sealed class ErrorResult(GatewayError error) : IResult, IStatusCodeHttpResult

@@ -71,7 +71,7 @@ internal sealed partial class OwnershipTransformProvider(OwnershipStore ownershi
         {
             // A success without the id cannot be owned by anyone; say so rather than hand out an unusable answer.
             LogMissingId(logger, idMember);
-            http.Response.Headers.Clear();
+            GatewayErrorResponse.ClearUpstreamHeaders(http.Response);
             await GatewayErrorResponse.WriteAsync(http, GatewayErrors.UpstreamUnavailable());
             return;
         }
@@ -93,7 +93,7 @@ internal sealed partial class OwnershipTransformProvider(OwnershipStore ownershi
         {
             // Fail closed: an id nobody owns must not be handed out as if it were readable.
             LogRecordFailed(logger, idMember, ex);
-            http.Response.Headers.Clear();
+            GatewayErrorResponse.ClearUpstreamHeaders(http.Response);
             await GatewayErrorResponse.WriteAsync(http, GatewayErrors.StoreUnavailable());
             return;
         }

@@ -40,7 +40,7 @@ internal sealed class UpstreamErrorMiddleware(RequestDelegate next, Observabilit
             return; // YARP has already cut the response; a half-written body cannot be shaped
         }
 
-        context.Response.Headers.Clear();
+        GatewayErrorResponse.ClearUpstreamHeaders(context.Response);
         await GatewayErrorResponse.WriteAsync(context, mapped);
     }
 }

@@ -67,7 +67,7 @@ internal sealed class UpstreamHeadersTransformProvider(IOptions<GenlookOptions> 
         ProxyLog.UpstreamKeyRejected(logger, account);
         telemetry.UpstreamErrors.Add(1, new("error.code", "UPSTREAM_AUTH_FAILED"), new("route", context.HttpContext.GetGatewayRoute()?.Id));
         context.SuppressResponseBody = true;
-        context.HttpContext.Response.Headers.Clear();
+        Errors.GatewayErrorResponse.ClearUpstreamHeaders(context.HttpContext.Response);
         await Errors.GatewayErrorResponse.WriteAsync(context.HttpContext, Errors.GatewayErrors.UpstreamAuthFailed());
     }
 }

@@ -39,6 +39,21 @@ public sealed class StatusCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PollThatGenlookFails_IsUpstreamUnavailable_AndKeepsRateLimitAndCacheStatusHeaders()
+    {
+        var alice = new AppSession(_first.ClientFor("alice"));
+        var id = await alice.TryOnGenerationIdAsync(await alice.UploadImageIdAsync());
+        _first.Emulator.Faults.ResetConnection("/tryon/v1/generations/", "GET", times: 1);
+
+        var response = await alice.GenerationAsync(id);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.BadGateway, "UPSTREAM_UNAVAILABLE");
+        Assert.StartsWith("\"reads\";", response.Headers.GetValues("RateLimit").Single(), StringComparison.Ordinal);
+        Assert.StartsWith("\"reads\";", response.Headers.GetValues("RateLimit-Policy").Single(), StringComparison.Ordinal);
+        Assert.Equal("genlook-gateway; fwd=miss", response.Headers.GetValues("Cache-Status").Single());
+    }
+
+    [Fact]
     public async Task TerminalGeneration_PolledHundredTimesOnTwoInstances_CostsAtMostOneGenlookGet()
     {
         var alice = new AppSession(_first.ClientFor("alice"));
