@@ -6,12 +6,26 @@ namespace Genlook.Gateway.Storage;
 /// <summary>
 /// The shared store on StackExchange.Redis: one multiplexer for the process. When the connection is known to be down,
 /// calls fail at once instead of queueing until a timeout, so a dead Redis costs microseconds, not seconds.
+/// A Redis that hangs with its connection up (paused, overloaded, a stalled network) is found by a call timing out:
+/// then calls fail at once for <see cref="BreakDuration"/>, after which one probe at a time tries again, so only the
+/// calls already waiting pay the timeout, not every request of the outage.
+/// <para>
+/// The breaker is a timestamp rather than Polly's for the same reason as the rate limiter's (a lock per execution on a
+/// per-request path; see <c>ResilientRateLimitStore</c>).
+/// </para>
 /// </summary>
 internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
 {
     private readonly IConnectionMultiplexer redis;
 
     private readonly SetIndexedBatcher setIndexed;
+
+    /// <summary>How long calls fail at once after one timed out. Short: a single slow call must not become a long outage.</summary>
+    internal static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(1);
+
+    // 0 while closed; else the Stopwatch timestamp until which calls fail at once.
+    private long openUntil;
+    private int probing;
 
     public RedisGatewayStore(IConnectionMultiplexer redis, Observability.GatewayTelemetry telemetry)
     {
@@ -67,14 +81,43 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
             throw new StoreUnavailableException("Redis is not connected.");
         }
 
+        var probe = false;
+        if (Volatile.Read(ref openUntil) is var until and not 0)
+        {
+            if (Stopwatch.GetTimestamp() < until || Interlocked.CompareExchange(ref probing, 1, 0) != 0)
+            {
+                throw new StoreUnavailableException("Redis timed out moments ago: calls fail at once until a probe gets an answer.");
+            }
+
+            probe = true;
+        }
+
         using var activity = traced ? Observability.GatewayTelemetry.StartStoreCall(name) : null;
         try
         {
-            return await operation(redis.GetDatabase());
+            var result = await operation(redis.GetDatabase());
+            if (probe)
+            {
+                Volatile.Write(ref openUntil, 0);
+            }
+
+            return result;
         }
         catch (Exception ex) when (ex is RedisConnectionException or TimeoutException || (ex is RedisServerException server && IsTransient(server.Message)))
         {
+            if (ex is TimeoutException)
+            {
+                Volatile.Write(ref openUntil, Stopwatch.GetTimestamp() + (long)(BreakDuration.TotalSeconds * Stopwatch.Frequency));
+            }
+
             throw new StoreUnavailableException("Redis did not answer: " + ex.GetType().Name, ex);
+        }
+        finally
+        {
+            if (probe)
+            {
+                Volatile.Write(ref probing, 0);
+            }
         }
     }
 
