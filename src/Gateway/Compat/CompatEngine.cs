@@ -15,14 +15,14 @@ internal sealed class CompatEngine
         _productRules = all.Where(r => r.Surface == CompatSurface.Product).Select(r => new BoundRule(r)).ToArray();
     }
 
-    public List<ICompatRule> RewriteTryOn(CompatObject body, List<ErrorDetail> conflicts)
+    public List<ICompatShape> RewriteTryOn(CompatObject body, List<ErrorDetail> conflicts)
     {
-        var applied = new List<ICompatRule>(8);
+        var applied = new List<ICompatShape>(8);
         foreach (var rule in _tryOnRules)
         {
-            if (rule.TryRewrite(body, "", conflicts))
+            if (rule.Rewrite(body, "", conflicts) is { } shape)
             {
-                applied.Add(rule.Rule);
+                applied.Add(shape);
             }
         }
 
@@ -40,9 +40,9 @@ internal sealed class CompatEngine
         return applied;
     }
 
-    public List<ICompatRule> RewriteProduct(CompatObject product, string path, List<ErrorDetail> conflicts)
+    public List<ICompatShape> RewriteProduct(CompatObject product, string path, List<ErrorDetail> conflicts)
     {
-        var applied = new List<ICompatRule>(2);
+        var applied = new List<ICompatShape>(2);
         ApplyProductRules(product, path, conflicts, applied);
         return applied;
     }
@@ -52,13 +52,13 @@ internal sealed class CompatEngine
 
     private static string ProductPath(int index) => index < ProductPaths.Length ? ProductPaths[index] : $"products.{index}";
 
-    private void ApplyProductRules(CompatObject product, string path, List<ErrorDetail> conflicts, List<ICompatRule> applied)
+    private void ApplyProductRules(CompatObject product, string path, List<ErrorDetail> conflicts, List<ICompatShape> applied)
     {
         foreach (var rule in _productRules)
         {
-            if (rule.TryRewrite(product, path, conflicts) && !applied.Contains(rule.Rule))
+            if (rule.Rewrite(product, path, conflicts) is { } shape && !applied.Contains(shape))
             {
-                applied.Add(rule.Rule);
+                applied.Add(shape);
             }
         }
     }
@@ -69,8 +69,6 @@ internal sealed class CompatEngine
     /// </summary>
     private readonly struct BoundRule(ICompatRule rule)
     {
-        public readonly ICompatRule Rule = rule;
-
-        public readonly Func<CompatObject, string, List<ErrorDetail>, bool> TryRewrite = rule.TryRewrite;
+        public readonly Func<CompatObject, string, List<ErrorDetail>, ICompatShape?> Rewrite = rule.Rewrite;
     }
 }

@@ -23,9 +23,10 @@ internal interface ICompatRule : ICompatShape
 
     /// <summary>
     /// Rewrites the legacy shape in <paramref name="target"/> (found at <paramref name="path"/>, "" for the top level).
-    /// Returns <c>true</c> when the shape was present. Conflicts go to <paramref name="conflicts"/>, one per pair.
+    /// Returns the shape rewritten, <c>null</c> when absent: the row itself, or for a row whose members Genlook removed on
+    /// different dates (L13) the shape of the member found. Conflicts go to <paramref name="conflicts"/>, one per pair.
     /// </summary>
-    bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts);
+    ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts);
 }
 
 /// <summary>A deprecated request shape the gateway accepts: a JSON row, an upload form field, or a removed route.</summary>

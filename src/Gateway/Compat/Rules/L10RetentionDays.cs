@@ -11,6 +11,6 @@ internal sealed class L10RetentionDays : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
-        OutputMember.Move(target, "retentionDays", "keepForDays", "output.keepForDays", conflicts);
+    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
+        OutputMember.Move(target, "retentionDays", "keepForDays", "output.keepForDays", conflicts) ? this : null;
 }

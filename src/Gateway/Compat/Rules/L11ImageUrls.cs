@@ -11,18 +11,18 @@ internal sealed class L11ImageUrls : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
-    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
     {
         if (!target.Remove("imageUrls", out var urls))
         {
-            return false;
+            return null;
         }
 
         var legacyPath = CompatJson.Join(path, "imageUrls");
         if (urls.AsArray() is not { } list)
         {
             conflicts.Add(new ErrorDetail(legacyPath, "Expected an array of URLs."));
-            return true;
+            return this;
         }
 
         var images = new CompatArray();
@@ -37,6 +37,6 @@ internal sealed class L11ImageUrls : ICompatRule
 
         // L12 runs first, so existing images are already in the current shape and compare like for like.
         CompatJson.MoveOrConflict(CompatValue.Of(images), target, "images", legacyPath, CompatJson.Join(path, "images"), conflicts);
-        return true;
+        return this;
     }
 }

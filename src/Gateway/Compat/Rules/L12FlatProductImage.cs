@@ -11,11 +11,11 @@ internal sealed class L12FlatProductImage : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_3;
 
-    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
     {
         if (target.GetArray("images") is not { } images)
         {
-            return false;
+            return null;
         }
 
         var applied = false;
@@ -57,6 +57,6 @@ internal sealed class L12FlatProductImage : ICompatRule
             }
         }
 
-        return applied;
+        return applied ? this : null;
     }
 }

@@ -11,6 +11,6 @@ internal sealed class L13RemovedProductFlags : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_2;
 
-    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
-        target.Remove("autoClassifyImages") | target.Remove("autoDetectImageRoles");
+    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
+        target.Remove("autoClassifyImages") | target.Remove("autoDetectImageRoles") ? this : null;
 }

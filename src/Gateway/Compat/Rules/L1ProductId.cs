@@ -11,8 +11,8 @@ internal sealed class L1ProductId : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
-    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
-        ProductReference.MoveToProducts(target, "productId", conflicts);
+    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
+        ProductReference.MoveToProducts(target, "productId", conflicts) ? this : null;
 }
 
 /// <summary>Shared by L1 and L2: a top-level product id becomes the one referenced product.</summary>

@@ -11,6 +11,6 @@ internal sealed class L2ExternalProductId : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
-    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
-        ProductReference.MoveToProducts(target, "externalProductId", conflicts);
+    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
+        ProductReference.MoveToProducts(target, "externalProductId", conflicts) ? this : null;
 }

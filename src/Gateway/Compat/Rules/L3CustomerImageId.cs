@@ -11,15 +11,15 @@ internal sealed class L3CustomerImageId : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
-    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
     {
         if (!target.Remove("customerImageId", out var id))
         {
-            return false;
+            return null;
         }
 
         PersonSource.Set(target, PersonSource.WithId(id), "customerImageId", conflicts);
-        return true;
+        return this;
     }
 }
 

@@ -11,15 +11,15 @@ internal sealed class L4CustomerImageIdObject : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
-    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
     {
         if (target.GetObject("customer") is not { } customer || !customer.TryGet("imageId", out var id) || customer.Contains("source"))
         {
-            return false;
+            return null;
         }
 
         target.Remove("customer");
         PersonSource.Set(target, PersonSource.WithId(id), "customer", conflicts);
-        return true;
+        return this;
     }
 }

@@ -11,15 +11,15 @@ internal sealed class L5CustomerFlat : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_3;
 
-    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
     {
         if (target.GetObject("customer") is not { } customer || customer.Contains("source") || customer.Contains("imageId"))
         {
-            return false;
+            return null;
         }
 
         target.Remove("customer");
         PersonSource.Set(target, CompatValue.Of(customer), "customer", conflicts);
-        return true;
+        return this;
     }
 }

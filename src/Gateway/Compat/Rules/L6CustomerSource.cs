@@ -12,21 +12,21 @@ internal sealed class L6CustomerSource : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
     {
         if (target.GetObject("customer") is not { } customer || !customer.TryGet("source", out var source))
         {
-            return false;
+            return null;
         }
 
         target.Remove("customer");
         if (source.Kind != JsonValueKind.Object)
         {
             conflicts.Add(new ErrorDetail("customer.source", "Expected an object."));
-            return true;
+            return this;
         }
 
         PersonSource.Set(target, source, "customer", conflicts);
-        return true;
+        return this;
     }
 }

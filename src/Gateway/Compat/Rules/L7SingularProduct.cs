@@ -11,17 +11,17 @@ internal sealed class L7SingularProduct : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
     {
         if (!target.Remove("product", out var product))
         {
-            return false;
+            return null;
         }
 
         if (!target.TryGetNonNull("products", out var products))
         {
             target.Set("products", new CompatArray(product));
-            return true;
+            return this;
         }
 
         if (products.AsArray() is not { Count: 1 } array || !CompatValue.DeepEquals(array[0], product))
@@ -29,6 +29,6 @@ internal sealed class L7SingularProduct : ICompatRule
             conflicts.Add(new ErrorDetail("product", "Conflicts with 'products': send only 'products'."));
         }
 
-        return true;
+        return this;
     }
 }

@@ -14,5 +14,5 @@ internal sealed class L8CustomerId : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts) => target.Remove("customerId");
+    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts) => target.Remove("customerId") ? this : null;
 }

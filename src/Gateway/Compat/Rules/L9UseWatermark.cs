@@ -11,8 +11,8 @@ internal sealed class L9UseWatermark : ICompatRule
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public bool TryRewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
-        OutputMember.Move(target, "useWatermark", "watermark", "output.watermark", conflicts);
+    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
+        OutputMember.Move(target, "useWatermark", "watermark", "output.watermark", conflicts) ? this : null;
 }
 
 /// <summary>Shared by L9 and L10: a top-level result control moves under <c>output</c>.</summary>
