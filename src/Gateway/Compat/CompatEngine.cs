@@ -56,11 +56,33 @@ internal sealed class CompatEngine
     {
         foreach (var rule in _productRules)
         {
-            if (rule.Rewrite(product, path, conflicts) is { } shape && !applied.Contains(shape))
+            if (rule.Rewrite(product, path, conflicts) is { } shape)
             {
-                applied.Add(shape);
+                AddOnce(applied, shape);
             }
         }
+    }
+
+    // A row is reported once however many products carry it. A row dated per member (L13) keeps the earliest date it
+    // was found with, the one CompatReporter would give the Deprecation header anyway.
+    private static void AddOnce(List<ICompatShape> applied, ICompatShape shape)
+    {
+        for (var i = 0; i < applied.Count; i++)
+        {
+            var existing = applied[i];
+            if (ReferenceEquals(existing, shape))
+            {
+                return;
+            }
+
+            if (existing.Id == shape.Id)
+            {
+                applied[i] = shape.DeprecatedAt < existing.DeprecatedAt ? shape : existing;
+                return;
+            }
+        }
+
+        applied.Add(shape);
     }
 
     /// <summary>

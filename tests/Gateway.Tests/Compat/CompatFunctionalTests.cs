@@ -141,6 +141,19 @@ public sealed class CompatFunctionalTests : IAsyncLifetime
         Assert.True(response.Headers.Contains("Deprecation"));
     }
 
+    [Theory]
+    [InlineData("\"autoDetectImageRoles\":true", "@1779062400")] // 1.2.0, 2026-05-18
+    [InlineData("\"autoClassifyImages\":true", "@1782345600")] // 1.3.0, 2026-06-25
+    [InlineData("\"autoClassifyImages\":true,\"autoDetectImageRoles\":false", "@1779062400")] // the earlier of the two
+    public async Task ProductUpsert_RemovedProductFlag_IsDeprecatedAsOfItsRemoval(string flags, string deprecation)
+    {
+        var response = await _app.ClientFor("admin", scope: "catalog:write").PostAsync("/tryon/v1/products",
+            new StringContent($$$"""{"externalId":"hat-2","title":"Hat","images":[{"source":{"url":"https://cdn.example.com/h.jpg"}}],{{{flags}}}}""", Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal(deprecation, response.Headers.GetValues("Deprecation").Single());
+    }
+
     [Fact]
     public async Task ProductPatch_IsServedAsPostWithExternalIdMerged()
     {

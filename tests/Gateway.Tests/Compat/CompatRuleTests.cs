@@ -214,6 +214,19 @@ public sealed class CompatRuleTests
         Assert.Equal(["L11", "L13"], result.AppliedRules.Select(r => r.Id));
     }
 
+    [Theory]
+    [InlineData("""[{"externalId":"x","autoDetectImageRoles":true}]""", "2026-05-18")]
+    [InlineData("""[{"externalId":"x","autoClassifyImages":true}]""", "2026-06-25")]
+    [InlineData("""[{"externalId":"x","autoClassifyImages":true},{"externalId":"y","autoDetectImageRoles":true}]""", "2026-05-18")]
+    public void Rewrite_RemovedProductFlags_ReportL13OnceWithTheEarliestRemovalFound(string products, string removedOn)
+    {
+        var result = Rewriter.RewriteTryOn(Encoding.UTF8.GetBytes("""{"products":""" + products + ""","person":{"image":{"source":{"id":"i"}}}}"""), Me);
+
+        var row = Assert.Single(result.AppliedRules);
+        Assert.Equal("L13", row.Id);
+        Assert.Equal(DateTimeOffset.Parse(removedOn + "T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture), row.DeprecatedAt);
+    }
+
     [Fact]
     public void RewriteProduct_CanonicalBody_IsUnchangedBytes()
     {
