@@ -31,7 +31,8 @@ internal struct JsonBodyScan
 internal static class JsonBodyScanner
 {
     // Top-level members of a try-on body that only legacy shapes have (COMPAT.md L1-L10). As UTF-8, which the reader
-    // compares without transcoding.
+    // compares without transcoding. Matched by name whatever the value: one set to null still takes the legacy path,
+    // where it is dropped.
     private static readonly byte[][] LegacyTryOnMembers =
     [
         "productId"u8.ToArray(), "externalProductId"u8.ToArray(), "customerImageId"u8.ToArray(), "customer"u8.ToArray(),

@@ -91,6 +91,26 @@ internal sealed class CompatEngine
     /// </summary>
     private readonly struct BoundRule(ICompatRule rule)
     {
-        public readonly Func<CompatObject, string, List<ErrorDetail>, ICompatShape?> Rewrite = rule.Rewrite;
+        private readonly ICompatRule _rule = rule;
+        private readonly string[] _legacyMembers = [.. rule.LegacyMembers];
+        private readonly Func<CompatObject, string, List<ErrorDetail>, ICompatShape?> _rewrite = rule.Rewrite;
+
+        /// <summary>
+        /// A legacy member sent as <c>null</c> (serializers such as Jackson and Newtonsoft write every field of an old
+        /// model, unset ones as null) is treated as absent, for every row alike: dropped, so Genlook only sees 1.4, and
+        /// never moved, compared (no conflict) or converted (no current field). The row is still reported: the app did
+        /// send the deprecated field and must stop sending it, which is what the Deprecation header tells it, and the
+        /// counter that says whether a row can be retired must count such apps too.
+        /// </summary>
+        public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+        {
+            var sentNull = false;
+            foreach (var name in _legacyMembers)
+            {
+                sentNull |= target.RemoveNull(name);
+            }
+
+            return _rewrite(target, path, conflicts) ?? (sentNull ? _rule : null);
+        }
     }
 }

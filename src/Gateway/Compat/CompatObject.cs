@@ -133,6 +133,19 @@ internal sealed class CompatObject
 
     public bool Remove(string name) => Remove(name, out _);
 
+    /// <summary>Removes <paramref name="name"/> when it is set to <c>null</c>.</summary>
+    public bool RemoveNull(string name)
+    {
+        var index = IndexOf(name);
+        if (index < 0 || !At(index).Value.IsNull)
+        {
+            return false;
+        }
+
+        At(index).Value = default;
+        return true;
+    }
+
     public bool Remove(string name, out CompatValue value)
     {
         var index = IndexOf(name);

@@ -40,7 +40,10 @@ internal readonly struct CompatValue
         _ => JsonValueKind.Undefined,
     };
 
-    /// <summary>JSON <c>null</c>: the rules treat a member set to <c>null</c> like an absent one.</summary>
+    /// <summary>
+    /// JSON <c>null</c>: the rules treat a member set to <c>null</c> like an absent one (a legacy one is also dropped:
+    /// see <see cref="ICompatRule.LegacyMembers"/>).
+    /// </summary>
     public bool IsNull => _value is RawBody body && body[_start] == (byte)'n';
 
     /// <summary>Whether there is a value at all (<c>default</c> has none).</summary>

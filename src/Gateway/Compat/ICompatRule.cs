@@ -22,6 +22,14 @@ internal interface ICompatRule : ICompatShape
     CompatSurface Surface { get; }
 
     /// <summary>
+    /// The members of <see cref="Surface"/> that are this row's legacy shape by their name alone. One sent as <c>null</c>
+    /// is dropped and the row reported before <see cref="Rewrite"/> runs (see <see cref="CompatEngine"/>), so no rule
+    /// moves, compares or converts a null. A member several rows read (<c>customer</c>, L4–L6) is listed by one. Rows
+    /// that drop their members whatever the value (L8, L13) and L12, whose members are on each image, list none.
+    /// </summary>
+    IReadOnlyList<string> LegacyMembers { get; }
+
+    /// <summary>
     /// Rewrites the legacy shape in <paramref name="target"/> (found at <paramref name="path"/>, "" for the top level).
     /// Returns the shape rewritten, <c>null</c> when absent: the row itself, or for a row whose members Genlook removed on
     /// different dates (L13) the shape of the member found. Conflicts go to <paramref name="conflicts"/>, one per pair.

@@ -59,6 +59,25 @@ public sealed class CompatFunctionalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TryOn_LegacyMembersSetToNull_ReachStrictGenlookDroppedAndAreStillDeprecated()
+    {
+        // What Jackson or Newtonsoft write for an old request model whose legacy fields are unset.
+        var response = await _alice.TryOnAsync("""
+            {"productId":null,"externalProductId":null,"customerImageId":null,"customer":null,"product":null,"customerId":null,"useWatermark":null,"retentionDays":null,
+             "products":[{"externalId":"shirt-42","imageUrls":null,"autoClassifyImages":null,"autoDetectImageRoles":null}],
+             "person":{"image":{"source":{"id":"IMAGE"}}}}
+            """.Replace("IMAGE", _imageId, StringComparison.Ordinal));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var forwarded = ForwardedTryOn();
+        forwarded.Remove("externalUserId");
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"products":[{"externalId":"shirt-42"}],"person":{"image":{"source":{"id":"IMAGE"}}}}""".Replace("IMAGE", _imageId, StringComparison.Ordinal)), forwarded), forwarded.ToJsonString());
+        Assert.Equal("@1778544000", response.Headers.GetValues("Deprecation").Single()); // 1.0.0, 2026-05-12: the earliest, productId's
+        Assert.Contains("rel=\"deprecation\"", response.Headers.GetValues("Link").Single());
+    }
+
+    [Fact]
     public async Task TryOn_CanonicalBody_HasNoDeprecationHeader()
     {
         var response = await _alice.TryOnAsync("""{"products":[{"externalId":"shirt-42"}],"person":{"image":{"source":{"id":"___IMAGEID__"}}}}""".Replace("___IMAGEID__", _imageId, StringComparison.Ordinal));
@@ -145,6 +164,7 @@ public sealed class CompatFunctionalTests : IAsyncLifetime
     [InlineData("\"autoDetectImageRoles\":true", "@1779062400")] // 1.2.0, 2026-05-18
     [InlineData("\"autoClassifyImages\":true", "@1782345600")] // 1.3.0, 2026-06-25
     [InlineData("\"autoClassifyImages\":true,\"autoDetectImageRoles\":false", "@1779062400")] // the earlier of the two
+    [InlineData("\"autoClassifyImages\":null", "@1782345600")] // sent, if empty: still the field Genlook removed
     public async Task ProductUpsert_RemovedProductFlag_IsDeprecatedAsOfItsRemoval(string flags, string deprecation)
     {
         var response = await _app.ClientFor("admin", scope: "catalog:write").PostAsync("/tryon/v1/products",

@@ -41,6 +41,20 @@ public sealed class CompatObjectTests
     }
 
     [Fact]
+    public void RemoveNull_RemovesOnlyAMemberSetToNull()
+    {
+        using var json = RawBody.Parse(Encoding.UTF8.GetBytes("""{"a":null,"b":"null","c":0}"""));
+        var body = json.Root();
+
+        Assert.True(body.RemoveNull("a"));
+        Assert.False(body.RemoveNull("b"));
+        Assert.False(body.RemoveNull("c"));
+        Assert.False(body.RemoveNull("d"));
+
+        Assert.Equal("""{"b":"null","c":0}""", Write(body));
+    }
+
+    [Fact]
     public void GetObject_EditsOfAParsedChild_AreWrittenWithTheParent()
     {
         using var json = RawBody.Parse(Encoding.UTF8.GetBytes("""{"person":{"image":{"id":"x"}},"other":[1]}"""));

@@ -48,6 +48,47 @@ public sealed class CompatRuleTests
         Assert.Equal([row], rows);
     }
 
+    // Serializers such as Jackson and Newtonsoft write every field of an old model, unset ones as null.
+    public static TheoryData<string, string, string> NullRows() => new()
+    {
+        { "L1", """{"productId":null,"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}}}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L2", """{"externalProductId":null,"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}}}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L3", """{"products":[{"externalId":"x"}],"customerImageId":null,"person":{"image":{"source":{"id":"i"}}}}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L6", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"customer":null}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L7", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"product":null}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L8", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"customerId":null}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L9", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"useWatermark":null}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L9", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"useWatermark":null,"output":{"watermark":false}}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"output":{"watermark":false},"externalUserId":"PSEUDONYM"}""" },
+        { "L10", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"retentionDays":null}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L11", """{"products":[{"externalId":"x","imageUrls":null,"images":[{"source":{"url":"a"}}]}],"person":{"image":{"source":{"id":"i"}}}}""", """{"products":[{"externalId":"x","images":[{"source":{"url":"a"}}]}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L12", """{"products":[{"externalId":"x","images":[{"source":{"url":"a"},"url":null}]}],"person":{"image":{"source":{"id":"i"}}}}""", """{"products":[{"externalId":"x","images":[{"source":{"url":"a"}}]}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L12", """{"products":[{"externalId":"x","images":[{"url":"a","fileKey":null}]}],"person":{"image":{"source":{"id":"i"}}}}""", """{"products":[{"externalId":"x","images":[{"source":{"url":"a"}}]}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+        { "L13", """{"products":[{"externalId":"x","autoClassifyImages":null}],"person":{"image":{"source":{"id":"i"}}}}""", """{"products":[{"externalId":"x"}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""" },
+    };
+
+    [Theory]
+    [MemberData(nameof(NullRows))]
+    public void Rewrite_LegacyMemberSetToNull_IsDroppedWithoutConflictButStillCounted(string row, string legacy, string expected)
+    {
+        var (body, rows) = TryOn(legacy);
+
+        AssertJsonEqual(expected, body);
+        Assert.Equal([row], rows);
+    }
+
+    [Fact]
+    public void Rewrite_EveryLegacyMemberSetToNull_ForwardsOnlyTheCurrentShape()
+    {
+        var (body, rows) = TryOn("""
+            {"productId":null,"externalProductId":null,"customerImageId":null,"customer":null,"product":null,"customerId":null,"useWatermark":null,"retentionDays":null,
+             "products":[{"externalId":"x","imageUrls":null,"autoClassifyImages":null,"autoDetectImageRoles":null,"images":[{"source":{"url":"a"},"url":null,"fileKey":null}]}],
+             "person":{"image":{"source":{"id":"i"}}}}
+            """);
+
+        AssertJsonEqual("""{"products":[{"externalId":"x","images":[{"source":{"url":"a"}}]}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""", body);
+        Assert.Equal(["L1", "L10", "L11", "L12", "L13", "L2", "L3", "L6", "L7", "L8", "L9"], rows.Order(StringComparer.Ordinal));
+    }
+
     [Fact]
     public void Rewrite_PythonFullExampleBody_CombinesL5L7L12()
     {

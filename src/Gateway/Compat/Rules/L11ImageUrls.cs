@@ -9,6 +9,8 @@ internal sealed class L11ImageUrls : ICompatRule
 
     public CompatSurface Surface => CompatSurface.Product;
 
+    public IReadOnlyList<string> LegacyMembers { get; } = ["imageUrls"];
+
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
     public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)

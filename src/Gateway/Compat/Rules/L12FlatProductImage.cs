@@ -9,6 +9,9 @@ internal sealed class L12FlatProductImage : ICompatRule
 
     public CompatSurface Surface => CompatSurface.Product;
 
+    // Its members are on each image, not on the product: Rewrite drops the null ones itself.
+    public IReadOnlyList<string> LegacyMembers { get; } = [];
+
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_3;
 
     public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
@@ -33,6 +36,15 @@ internal sealed class L12FlatProductImage : ICompatRule
                 continue;
             }
 
+            // One sent as null is dropped and moves nothing, as the engine does for the other rows' members.
+            applied = true;
+            hasUrl &= !url.IsNull;
+            hasFileKey &= !fileKey.IsNull;
+            if (!hasUrl && !hasFileKey)
+            {
+                continue;
+            }
+
             var source = new CompatObject();
             if (hasUrl)
             {
@@ -44,7 +56,6 @@ internal sealed class L12FlatProductImage : ICompatRule
                 source.Set("fileKey", fileKey);
             }
 
-            applied = true;
             if (!image.TryGetNonNull("source", out var current))
             {
                 image.Set("source", source);

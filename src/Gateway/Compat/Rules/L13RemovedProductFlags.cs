@@ -13,6 +13,9 @@ internal sealed class L13RemovedProductFlags : ICompatRule
 
     public CompatSurface Surface => CompatSurface.Product;
 
+    // Dropped whatever their value, null included, and dated by the flag found (a null flag is still the flag).
+    public IReadOnlyList<string> LegacyMembers { get; } = [];
+
     /// <summary>When <c>autoDetectImageRoles</c> was removed, the earlier of the two.</summary>
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_2;
 

@@ -9,6 +9,8 @@ internal sealed class L2ExternalProductId : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
+    public IReadOnlyList<string> LegacyMembers { get; } = ["externalProductId"];
+
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
     public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>

@@ -9,6 +9,8 @@ internal sealed class L3CustomerImageId : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
+    public IReadOnlyList<string> LegacyMembers { get; } = ["customerImageId"];
+
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
     public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)

@@ -9,6 +9,9 @@ internal sealed class L4CustomerImageIdObject : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
+    // customer set to null is L6's.
+    public IReadOnlyList<string> LegacyMembers { get; } = [];
+
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
     public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)

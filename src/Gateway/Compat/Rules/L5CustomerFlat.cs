@@ -9,6 +9,9 @@ internal sealed class L5CustomerFlat : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
+    // customer set to null is L6's.
+    public IReadOnlyList<string> LegacyMembers { get; } = [];
+
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_3;
 
     public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)

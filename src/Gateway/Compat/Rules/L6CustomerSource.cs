@@ -10,6 +10,10 @@ internal sealed class L6CustomerSource : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
+    // customer set to null is reported here, not under L4 or L5: a null says nothing of the object's inner shape, and
+    // what 1.4 deprecated (this row's date) is the customer member itself.
+    public IReadOnlyList<string> LegacyMembers { get; } = ["customer"];
+
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
     public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)

@@ -9,6 +9,8 @@ internal sealed class L7SingularProduct : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
+    public IReadOnlyList<string> LegacyMembers { get; } = ["product"];
+
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
     public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)

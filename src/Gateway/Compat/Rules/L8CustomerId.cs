@@ -12,6 +12,9 @@ internal sealed class L8CustomerId : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
+    // Dropped whatever its value, null included.
+    public IReadOnlyList<string> LegacyMembers { get; } = [];
+
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
     public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts) => target.Remove("customerId") ? this : null;

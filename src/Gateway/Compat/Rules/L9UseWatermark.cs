@@ -9,6 +9,8 @@ internal sealed class L9UseWatermark : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
+    public IReadOnlyList<string> LegacyMembers { get; } = ["useWatermark"];
+
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
     public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
