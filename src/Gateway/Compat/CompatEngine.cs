@@ -2,7 +2,7 @@ using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat;
 
-/// <summary>Runs the registered rules over a parsed body: the try-on rows at the top level, then the product rows on each product.</summary>
+/// <summary>Runs the registered rules over a parsed body: the product rows on each product, then the try-on rows at the top level.</summary>
 internal sealed class CompatEngine
 {
     private readonly BoundRule[] _tryOnRules;
@@ -18,12 +18,13 @@ internal sealed class CompatEngine
     public List<ICompatShape> RewriteTryOn(CompatObject body, List<ErrorDetail> conflicts)
     {
         var applied = new List<ICompatShape>(8);
-        foreach (var rule in _tryOnRules)
+
+        // The product rows first, on each product where the app sent it, the singular product of L7 included: L7 then
+        // compares product and products in the current shape (equal values sent in two generations of the product
+        // shape are no conflict), and a conflict inside the singular product has the path the app sent.
+        if (body.GetObject("product") is { } single)
         {
-            if (rule.Rewrite(body, "", conflicts) is { } shape)
-            {
-                applied.Add(shape);
-            }
+            ApplyProductRules(single, "product", conflicts, applied);
         }
 
         if (body.GetArray("products") is { } products)
@@ -34,6 +35,16 @@ internal sealed class CompatEngine
                 {
                     ApplyProductRules(product, ProductPath(i), conflicts, applied);
                 }
+            }
+        }
+
+        // Reported in the order CompatRules lists the rows: the try-on rows go before the product rows found above.
+        var tryOnRows = 0;
+        foreach (var rule in _tryOnRules)
+        {
+            if (rule.Rewrite(body, "", conflicts) is { } shape)
+            {
+                applied.Insert(tryOnRows++, shape);
             }
         }
 

@@ -3,9 +3,10 @@ using Genlook.Gateway.Compat.Rules;
 namespace Genlook.Gateway.Compat;
 
 /// <summary>
-/// Every COMPAT.md row, in the order they run. Try-on rows first (L7 before L1/L2 so a singular product and a product
-/// id can be compared; the customer rows L3–L6 each recognise their own shape), then the product rows on each product
-/// (L12 before L11 so existing images are canonical when compared with converted <c>imageUrls</c>).
+/// Every COMPAT.md row, in the order they are reported. Try-on rows (L7 before L1/L2 so a singular product and a
+/// product id can be compared; the customer rows L3–L6 each recognise their own shape), then the product rows (L12
+/// before L11 so existing images are canonical when compared with converted <c>imageUrls</c>). The product rows run
+/// first, though, on each product, so that L7 compares products in the current shape (see <see cref="CompatEngine"/>).
 /// </summary>
 internal static class CompatRules
 {

@@ -8,7 +8,10 @@ public enum CompatSurface
     /// <summary>The top level of a try-on body (JSON, or the multipart <c>data</c> field).</summary>
     TryOn,
 
-    /// <summary>A product object: each item of a try-on's <c>products</c>, and the body of <c>POST /products</c>.</summary>
+    /// <summary>
+    /// A product object: each item of a try-on's <c>products</c>, its singular <c>product</c> (L7), and the body of
+    /// <c>POST /products</c>.
+    /// </summary>
     Product,
 }
 

@@ -78,6 +78,23 @@ public sealed class CompatFunctionalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TryOn_SingularProductEqualToProductsInAnOlderShape_ReachesStrictGenlookOnce()
+    {
+        var response = await _alice.TryOnAsync("""
+            {"product":{"externalId":"shirt-42","images":[{"url":"https://cdn.example.com/a.jpg"}]},
+             "products":[{"externalId":"shirt-42","images":[{"source":{"url":"https://cdn.example.com/a.jpg"}}]}],
+             "person":{"image":{"source":{"id":"IMAGE"}}}}
+            """.Replace("IMAGE", _imageId, StringComparison.Ordinal));
+
+        var text = await response.Content.ReadAsStringAsync();
+        Assert.True(response.StatusCode == HttpStatusCode.OK, text);
+        var forwarded = ForwardedTryOn();
+        forwarded.Remove("externalUserId");
+        Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"products":[{"externalId":"shirt-42","images":[{"source":{"url":"https://cdn.example.com/a.jpg"}}]}],"person":{"image":{"source":{"id":"IMAGE"}}}}""".Replace("IMAGE", _imageId, StringComparison.Ordinal)), forwarded), forwarded.ToJsonString());
+        Assert.Equal("@1781654400", response.Headers.GetValues("Deprecation").Single()); // 1.3.0 and 1.4.0, 2026-06-17 (L12, L7)
+    }
+
+    [Fact]
     public async Task TryOn_CanonicalBody_HasNoDeprecationHeader()
     {
         var response = await _alice.TryOnAsync("""{"products":[{"externalId":"shirt-42"}],"person":{"image":{"source":{"id":"___IMAGEID__"}}}}""".Replace("___IMAGEID__", _imageId, StringComparison.Ordinal));

@@ -136,6 +136,47 @@ public sealed class CompatRuleTests
         Assert.All(result.Errors!, e => Assert.Contains("Conflicts with", e.Message));
     }
 
+    // Equal products in two generations of the product shape: L7 compares them once both are in the current shape.
+    [Theory]
+    [InlineData("""{"externalId":"x","images":[{"url":"u"}]}""", "L12")]
+    [InlineData("""{"externalId":"x","imageUrls":["u"]}""", "L11")]
+    [InlineData("""{"externalId":"x","images":[{"source":{"url":"u"}}],"autoClassifyImages":true}""", "L13")]
+    public void Rewrite_SingularProductEqualToProductsOnceRewritten_IsNotAConflict(string product, string productRow)
+    {
+        var (body, rows) = TryOn("""{"product":""" + product + ""","products":[{"externalId":"x","images":[{"source":{"url":"u"}}]}],"person":{"image":{"source":{"id":"i"}}}}""");
+
+        AssertJsonEqual("""{"products":[{"externalId":"x","images":[{"source":{"url":"u"}}]}],"person":{"image":{"source":{"id":"i"}}},"externalUserId":"PSEUDONYM"}""", body);
+        Assert.Equal(["L7", productRow], rows);
+    }
+
+    [Fact]
+    public void Rewrite_ProductsInOlderShapeEqualToSingularProduct_IsNotAConflict()
+    {
+        var (body, rows) = TryOn("""{"product":{"externalId":"x","images":[{"source":{"url":"u"}}]},"products":[{"externalId":"x","images":[{"url":"u"}]}]}""");
+
+        AssertJsonEqual("""{"products":[{"externalId":"x","images":[{"source":{"url":"u"}}]}],"externalUserId":"PSEUDONYM"}""", body);
+        Assert.Equal(["L7", "L12"], rows);
+    }
+
+    [Theory]
+    [InlineData("""{"externalId":"x","images":[{"url":"v"}]}""")]
+    [InlineData("""{"externalId":"x","imageUrls":["u","v"]}""")]
+    [InlineData("""{"externalId":"y","images":[{"url":"u"}]}""")]
+    public void Rewrite_SingularProductDifferentFromProductsOnceRewritten_IsConflict(string product)
+    {
+        var result = Rewriter.RewriteTryOn(Encoding.UTF8.GetBytes("""{"product":""" + product + ""","products":[{"externalId":"x","images":[{"source":{"url":"u"}}]}]}"""), Me);
+
+        Assert.Equal("product", Assert.Single(result.Errors!).Path);
+    }
+
+    [Fact]
+    public void Rewrite_ConflictInsideSingularProduct_IsReportedAtThePathSent()
+    {
+        var result = Rewriter.RewriteTryOn("""{"product":{"externalId":"x","imageUrls":["a"],"images":[{"source":{"url":"b"}}]}}"""u8, Me);
+
+        Assert.Equal("product.imageUrls", Assert.Single(result.Errors!).Path);
+    }
+
     [Fact]
     public void Rewrite_ProductIdConflictingWithProducts_IsConflict()
     {

@@ -2,7 +2,10 @@ using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
 
-/// <summary>L7 (1.0–1.3): singular <c>product: { … }</c> → <c>products: [{ … }]</c> (the object itself then goes through L11–L13).</summary>
+/// <summary>
+/// L7 (1.0–1.3): singular <c>product: { … }</c> → <c>products: [{ … }]</c>. The product rows (L11–L13) have already
+/// rewritten the object, and each item of <c>products</c>, so the two are compared in the current shape.
+/// </summary>
 internal sealed class L7SingularProduct : ICompatRule
 {
     public string Id => "L7";
