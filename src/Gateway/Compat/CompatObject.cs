@@ -133,6 +133,9 @@ internal sealed class CompatObject
 
     public bool Remove(string name) => Remove(name, out _);
 
+    /// <summary>Whether a member may be set to <c>null</c>: false when the body it reads has none.</summary>
+    public bool MayHoldNull => _body?.HasNull ?? true;
+
     /// <summary>Removes <paramref name="name"/> when it is set to <c>null</c>.</summary>
     public bool RemoveNull(string name)
     {

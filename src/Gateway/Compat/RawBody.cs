@@ -109,6 +109,9 @@ internal sealed class RawBody : IDisposable
     /// <exception cref="CompatDuplicateMemberException">It has a member twice.</exception>
     public CompatObject Root(int room = 1) => new(this, _containers[0].Start, room);
 
+    /// <summary>Whether the body has a <c>null</c> anywhere: most have none, and then no rule needs to look for one.</summary>
+    public bool HasNull { get; private set; }
+
     public byte this[int index] => _json[index];
 
     public ReadOnlySpan<byte> Slice(int start, int length) => _json.AsSpan(start, length);
@@ -146,7 +149,11 @@ internal sealed class RawBody : IDisposable
                     closed.End = (int)reader.BytesConsumed;
                     closed.After = _containerCount;
                     break;
-                case JsonTokenType.String or JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False or JsonTokenType.Null:
+                case JsonTokenType.Null:
+                    HasNull = true;
+                    CountValueIn(open, depth);
+                    break;
+                case JsonTokenType.String or JsonTokenType.Number or JsonTokenType.True or JsonTokenType.False:
                     CountValueIn(open, depth);
                     break;
             }
