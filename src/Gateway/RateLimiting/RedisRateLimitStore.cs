@@ -125,6 +125,17 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
         return 1
         """;
 
+    // KEYS[1]: the hold key; ARGV[1]: the hold in ms. Holds only ever lengthen: a later, shorter Retry-After (another
+    // instance's 429) must not cut a longer one short, as a plain SET PX would. PTTL is -2 for an absent key, and -1
+    // for a key without expiry, which the acquire script ignores, so both are replaced.
+    private const string HoldScript =
+        """
+        if redis.call('PTTL', KEYS[1]) < tonumber(ARGV[1]) then
+          redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+        end
+        return 1
+        """;
+
     private readonly IConnectionMultiplexer _redis;
     private readonly Batcher _batcher;
 
@@ -154,7 +165,7 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
         _redis.GetDatabase().ScriptEvaluateAsync(RefundScript, request.Rules.Select(r => (RedisKey)r.Key).ToArray(), [request.AdmissionId]);
 
     public Task HoldAsync(string holdKey, TimeSpan duration, CancellationToken cancellationToken = default) =>
-        _redis.GetDatabase().StringSetAsync(holdKey, "1", duration);
+        _redis.GetDatabase().ScriptEvaluateAsync(HoldScript, [holdKey], [(long)Math.Ceiling(duration.TotalMilliseconds)]);
 
     public ValueTask DisposeAsync() => _batcher.DisposeAsync();
 
