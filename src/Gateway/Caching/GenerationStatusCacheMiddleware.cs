@@ -9,7 +9,8 @@ namespace Genlook.Gateway.Caching;
 /// <summary>
 /// The status-cache stage for <c>GET /generations/{id}</c>, after the ownership check (a hit never bypasses it).
 /// A hit is answered from the cache; concurrent misses of one generation on this instance make one upstream call
-/// (the first forwards, the others wait for its answer); every answer carries RFC 9211 <c>Cache-Status</c>.
+/// (the first forwards, the others wait for its answer, and ask for themselves if it has none: its client left, or the
+/// store or Genlook failed); every answer carries RFC 9211 <c>Cache-Status</c>.
 /// </summary>
 internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, GenerationStatusCache cache, GatewayTelemetry telemetry, TimeProvider time)
 {
@@ -42,9 +43,9 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
             {
                 shared = await leader.Task.WaitAsync(FlightWait, context.RequestAborted);
             }
-            catch (TimeoutException)
+            catch (Exception) when (!context.RequestAborted.IsCancellationRequested)
             {
-                shared = null; // the leader is stuck on a slow upstream: ask for ourselves
+                shared = null; // the leader failed or is stuck on a slow upstream: ask for ourselves
             }
 
             if (shared is not null)
@@ -64,33 +65,36 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
                 return;
             }
 
+            using var answer = new MemoryStream();
             try
             {
-                flight.TrySetResult(await ForwardAndStoreAsync(context, user, id));
+                flight.TrySetResult(await ForwardAndStoreAsync(context, user, id, answer));
             }
             finally
             {
                 await cache.ReleaseFetchAsync(user, id);
             }
-        }
-        catch (Exception ex)
-        {
-            flight.TrySetException(ex);
-            throw;
+
+            // Only now this client's copy: the followers have theirs already, so this client leaving cannot fail them.
+            answer.Position = 0;
+            await answer.CopyToAsync(context.Response.Body, context.RequestAborted);
         }
         finally
         {
+            // Whatever went wrong (this client left, the store failed), the flight ends without a shared answer and the
+            // followers ask for themselves; it never faults, so a follower never inherits this request's failure.
+            flight.TrySetResult(null);
             _flights.TryRemove(new KeyValuePair<string, TaskCompletionSource<CachedStatus?>>(key, flight));
         }
     }
 
-    private async Task<CachedStatus?> ForwardAndStoreAsync(HttpContext context, IGatewayUserFeature user, string id)
+    /// <summary>Forwards with the response body captured into <paramref name="capture"/>, and caches it if it may be.</summary>
+    private async Task<CachedStatus?> ForwardAndStoreAsync(HttpContext context, IGatewayUserFeature user, string id, MemoryStream capture)
     {
         telemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("cache.result", "miss"));
         GatewayTelemetry.Decision("gateway.cache", "miss");
         var response = context.Response;
         var original = response.Body;
-        using var capture = new MemoryStream();
         response.Body = capture;
         CachedStatus? entry = null;
         try
@@ -105,7 +109,8 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
         if (response.StatusCode == StatusCodes.Status200OK && capture.Length is > 0 and <= MaxBodyBytes &&
             context.Features.Get<Errors.GatewayErrorFeature>() is null)
         {
-            entry = await cache.StoreAsync(user, id, capture.ToArray(), context.RequestAborted);
+            // Not cancelled with this request: the answer is paid for, and the followers and later polls want it.
+            entry = await cache.StoreAsync(user, id, capture.ToArray(), CancellationToken.None);
         }
 
         if (!response.HasStarted)
@@ -115,8 +120,6 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
                 : $"{CacheName}; fwd=miss; stored; ttl={Ttl(entry)}";
         }
 
-        capture.Position = 0;
-        await capture.CopyToAsync(original, context.RequestAborted);
         return entry;
     }
 

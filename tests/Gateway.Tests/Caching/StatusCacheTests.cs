@@ -1,6 +1,10 @@
 using System.Net;
 using System.Text.Json;
+using Genlook.Gateway.Observability;
+using Genlook.Gateway.Storage;
 using Genlook.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using StackExchange.Redis;
 
 namespace Genlook.Gateway.Tests.Caching;
 
@@ -116,6 +120,36 @@ public sealed class StatusCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task ConcurrentPolls_FirstPollerLeavesWhileGenlookIsSlow_TheOtherStillGets200()
+    {
+        await using var redis = new RedisServer();
+        await redis.StartAsync();
+        StatusReadCounter? reads = null;
+        await using var app = await GatewayApp.StartAsync(redis.ConnectionString, services: services =>
+            services.AddSingleton<IGatewayStore>(sp => reads = new StatusReadCounter(
+                new RedisGatewayStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<GatewayTelemetry>()))));
+        var alice = new AppSession(app.ClientFor("frank"));
+        var id = await alice.TryOnGenerationIdAsync(await alice.UploadImageIdAsync());
+        app.Emulator.Requests.Clear();
+        app.Emulator.Faults.Delay(TimeSpan.FromSeconds(2), "/tryon/v1/generations/", "GET", times: 1);
+
+        // The first poll misses the cache and leads the flight; the second misses after it, so it follows (each poll
+        // reads the status key once before it leads or follows). Then the first poller goes away.
+        using var leaving = new CancellationTokenSource();
+        var first = alice.Client.GetAsync($"/tryon/v1/generations/{id}", leaving.Token);
+        Assert.True(await Poll.UntilAsync(() => Task.FromResult(reads!.Count == 1)), "the first poll never read the cache");
+        var second = alice.GenerationAsync(id);
+        Assert.True(await Poll.UntilAsync(() => Task.FromResult(reads!.Count == 2)), "the second poll never read the cache");
+        await leaving.CancelAsync();
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => first);
+        var response = await second;
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Contains("fwd=miss", response.Headers.GetValues("Cache-Status").Single(), StringComparison.Ordinal);
+        Assert.Contains(app.Emulator.Requests.Matching("GET", "/tryon/v1/generations/"), r => r.StatusCode == 200);
+    }
+
+    [Fact]
     public async Task PendingStatus_IsCachedForPendingTtlOnly()
     {
         _first.Emulator.Faults.Clear();
@@ -155,5 +189,43 @@ public sealed class StatusCacheTests : IAsyncLifetime
         var url = (await AppSession.JsonAsync(await alice.GenerationAsync(id))).GetProperty("resultImageUrl").GetString();
         using var direct = new HttpClient();
         Assert.Equal(HttpStatusCode.OK, (await direct.GetAsync(url)).StatusCode);
+    }
+
+    /// <summary>The real Redis store, counting reads of status entries: a poll that reads one has missed L1 and is about to lead or follow.</summary>
+    private sealed class StatusReadCounter(RedisGatewayStore inner) : IGatewayStore, IAsyncDisposable
+    {
+        private int _count;
+
+        public int Count => Volatile.Read(ref _count);
+
+        public async Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default)
+        {
+            var value = await inner.GetAsync(key, cancellationToken);
+            if (key.Contains(":status:", StringComparison.Ordinal))
+            {
+                Interlocked.Increment(ref _count);
+            }
+
+            return value;
+        }
+
+        public Task<bool> ExistsAsync(string key, CancellationToken cancellationToken = default) => inner.ExistsAsync(key, cancellationToken);
+
+        public Task SetAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
+            inner.SetAsync(key, value, timeToLive, cancellationToken);
+
+        public Task<bool> SetIfAbsentAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
+            inner.SetIfAbsentAsync(key, value, timeToLive, cancellationToken);
+
+        public Task SetIndexedAsync(string indexKey, string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
+            inner.SetIndexedAsync(indexKey, key, value, timeToLive, cancellationToken);
+
+        public Task<IReadOnlyList<string>> GetIndexAsync(string indexKey, CancellationToken cancellationToken = default) => inner.GetIndexAsync(indexKey, cancellationToken);
+
+        public Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) => inner.DeleteAsync(keys, cancellationToken);
+
+        public Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default) => inner.PingAsync(cancellationToken);
+
+        public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
