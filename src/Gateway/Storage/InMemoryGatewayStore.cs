@@ -63,14 +63,16 @@ internal sealed class InMemoryGatewayStore(TimeProvider time) : IGatewayStore
     {
         var now = time.GetUtcNow();
         var expiry = now + timeToLive;
+        var entry = new Entry(value.ToArray(), expiry);
         var index = _indexes.GetOrAdd(indexKey, _ => new IndexEntry());
         lock (index)
         {
+            // The value under the index's lock too: a sweep pruning the index never sees a member before its value.
             index.Keys.Add(key);
             index.ExpiresAt = index.ExpiresAt > expiry ? index.ExpiresAt : expiry;
+            _values[key] = entry;
         }
 
-        _values[key] = new Entry(value.ToArray(), expiry);
         SweepIfDue(now);
         return Task.CompletedTask;
     }
@@ -160,6 +162,14 @@ internal sealed class InMemoryGatewayStore(TimeProvider time) : IGatewayStore
             if (index.ExpiresAt <= now)
             {
                 _indexes.TryRemove(new KeyValuePair<string, IndexEntry>(key, index));
+                continue;
+            }
+
+            // A live index drops the members whose values have gone: it lives as long as its newest member, so a user
+            // active at least weekly would otherwise keep every key ever written for them.
+            lock (index)
+            {
+                index.Keys.RemoveWhere(member => !_values.TryGetValue(member, out var entry) || entry.ExpiresAt <= now);
             }
         }
     }

@@ -126,6 +126,49 @@ public sealed class GatewayStoreTests(RedisServer redis) : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Redis_IndexOfAnActiveUser_ShrinksToAboutItsLiveMembers()
+    {
+        var store = Create("redis");
+        var db = _connection.GetDatabase();
+        var pseudonym = Guid.NewGuid().ToString("N");
+        var index = StoreKeys.UserIndex(pseudonym);
+        var expired = Enumerable.Range(0, 300).Select(i => StoreKeys.UserKey(pseudonym, "a", "status", "old" + i)).ToArray();
+        var live = Enumerable.Range(0, 100).Select(i => StoreKeys.UserKey(pseudonym, "a", "gen", "new" + i)).ToArray();
+        await store.SetIndexedAsync(index, StoreKeys.UserKey(pseudonym, "a", "gen", "keeps-the-index"), "v"u8.ToArray(), TimeSpan.FromMinutes(1));
+        await Task.WhenAll(expired.Select(key => store.SetIndexedAsync(index, key, "v"u8.ToArray(), TimeSpan.FromMilliseconds(200))));
+        Assert.True(await Poll.UntilAsync(async () => await db.KeyExistsAsync(expired.Select(k => (RedisKey)k).ToArray()) == 0), "short-lived keys did not expire");
+
+        // The user keeps writing: each new member pays for pruning a few dead ones.
+        foreach (var key in live)
+        {
+            await store.SetIndexedAsync(index, key, "v"u8.ToArray(), TimeSpan.FromMinutes(1));
+        }
+
+        var members = (await store.GetIndexAsync(index)).ToHashSet();
+        Assert.Superset(live.ToHashSet(), members); // never a live member
+        Assert.InRange(members.Count, live.Length + 1, (live.Length + 1) * 5 / 4); // was 401 without pruning
+    }
+
+    [Fact]
+    public async Task InMemory_IndexOfAnActiveUser_DropsItsExpiredMembers()
+    {
+        var time = new FakeTimeProvider();
+        var store = new InMemoryGatewayStore(time);
+        await store.SetIndexedAsync("index", "long", "v"u8.ToArray(), TimeSpan.FromHours(1)); // the first write sweeps (nothing yet)
+        for (var i = 0; i < 100; i++)
+        {
+            await store.SetIndexedAsync("index", $"short:{i}", "v"u8.ToArray(), TimeSpan.FromSeconds(5));
+        }
+
+        time.Advance(InMemoryGatewayStore.SweepInterval + TimeSpan.FromSeconds(1));
+
+        // The next write starts a sweep in the background: the index, still alive, keeps only its live members.
+        await store.SetIndexedAsync("index", "new", "v"u8.ToArray(), TimeSpan.FromHours(1));
+        Assert.True(await Poll.UntilAsync(async () => (await store.GetIndexAsync("index")).Count == 2), $"{(await store.GetIndexAsync("index")).Count} members left");
+        Assert.Equal(["long", "new"], (await store.GetIndexAsync("index")).Order());
+    }
+
+    [Fact]
     public async Task Redis_WhenServerIsDown_FailsFastWithStoreUnavailable()
     {
         await using var dead = new RedisServer();
