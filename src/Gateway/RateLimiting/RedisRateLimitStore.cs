@@ -169,7 +169,7 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
 
     public ValueTask DisposeAsync() => _batcher.DisposeAsync();
 
-    /// <summary>One call in flight at a time: batches grow exactly as fast as Redis (or the network) is slow.</summary>
+    /// <summary>One round in flight at a time: batches grow exactly as fast as Redis (or the network) is slow.</summary>
     private sealed class Batcher(IConnectionMultiplexer redis, TimeSpan budget, TimeProvider? clock)
         : RedisScriptBatcher<RateLimitRequest, RateLimitDecision>(redis, AcquireScript, "EVALSHA rate-limit", budget, maxInFlight: 1)
     {

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Threading.Channels;
 using StackExchange.Redis;
 
@@ -12,18 +13,23 @@ namespace Genlook.Gateway.Storage;
 /// each item still sees the effects of the items before it: batching changes no outcome.
 /// <para>
 /// Hand-written because StackExchange.Redis pipelines commands but cannot merge them, and no library batches scripts.
-/// In Redis Cluster a batch only holds items whose first key has the same hash slot (one script call may touch one
-/// slot; each item's keys must share a hash tag, as the gateway's keys do).
+/// </para>
+/// <para>
+/// What is taken from the queue together is a round. On a standalone server a round is one script call. In Redis
+/// Cluster one script call may touch one hash slot, so a round is split by the hash slot of each item's keys (which
+/// must share a hash tag, as the gateway's keys do) and sends one call per slot, all at once: the multiplexer pipelines
+/// them to their nodes, so a round costs one round trip however many users it holds. Its in-flight slot is free once
+/// all of its calls have ended.
 /// </para>
 /// <para>
 /// Bounded: at most <see cref="MaxQueued"/> items wait (more fail at once), and an item that waited longer than the
-/// budget fails without being sent, as does a batch whose call takes longer than it; so no caller waits more than
-/// about twice the budget, however slow Redis is.
+/// budget fails without being sent, as does a call that takes longer than it; so no caller waits more than about
+/// twice the budget, however slow Redis is.
 /// </para>
 /// </summary>
 internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
 {
-    /// <summary>Items per script call; a longer queue goes in several calls.</summary>
+    /// <summary>Items per round (per script call on a standalone server); a longer queue goes in several rounds.</summary>
     public const int MaxBatch = 128;
 
     private const int MaxQueued = 16_384;
@@ -46,9 +52,9 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
     /// <param name="redis">The connection.</param>
     /// <param name="script">The Lua script, which takes a whole batch (see <see cref="Encode"/>).</param>
     /// <param name="operation">The span name of a call, e.g. <c>EVALSHA rate-limit</c>.</param>
-    /// <param name="budget">How long an item may wait for its batch to start, and a batch for its answer.</param>
+    /// <param name="budget">How long an item may wait for its round to start, and a call for its answer.</param>
     /// <param name="maxInFlight">
-    /// Batches out at once. One gives the largest batches (they grow exactly as fast as Redis is slow); more keeps one
+    /// Rounds out at once. One gives the largest batches (they grow exactly as fast as Redis is slow); more keeps one
     /// slow call from holding up the others.
     /// </param>
     protected RedisScriptBatcher(IConnectionMultiplexer redis, string script, string operation, TimeSpan budget, int maxInFlight)
@@ -94,10 +100,9 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
     {
         var reader = _queue.Reader;
         var waiting = new List<Pending>(MaxBatch);
-        var otherSlots = new List<Pending>();
-        while (waiting.Count > 0 || await reader.WaitToReadAsync().ConfigureAwait(false))
+        while (await reader.WaitToReadAsync().ConfigureAwait(false))
         {
-            // A free slot first, then whatever queued meanwhile: the batch is as large as the wait made it.
+            // A free slot first, then whatever queued meanwhile: the round is as large as the wait made it.
             await _slots.WaitAsync().ConfigureAwait(false);
             while (waiting.Count < MaxBatch && reader.TryRead(out var pending))
             {
@@ -105,33 +110,37 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
             }
 
             var batch = new List<Pending>(waiting.Count);
-            var slot = IsCluster() ? _redis.HashSlot(SlotKey(waiting[0].Item)) : -1;
             foreach (var pending in waiting)
             {
                 if (_budget != Timeout.InfiniteTimeSpan && Stopwatch.GetElapsedTime(pending.Queued) > _budget)
                 {
                     pending.TrySetException(new TimeoutException($"'{_operation}' waited more than {_budget.TotalMilliseconds} ms for Redis."));
                 }
-                else if (slot < 0 || _redis.HashSlot(SlotKey(pending.Item)) == slot)
-                {
-                    batch.Add(pending);
-                }
                 else
                 {
-                    otherSlots.Add(pending); // In a cluster, the other slots' items go in the next rounds.
+                    batch.Add(pending);
                 }
             }
 
             waiting.Clear();
-            waiting.AddRange(otherSlots);
-            otherSlots.Clear();
             if (batch.Count == 0)
             {
                 _slots.Release();
-                continue;
             }
-
-            _ = SendAsync(batch);
+            else if (!IsCluster())
+            {
+                _ = SendAsync(batch, round: null);
+            }
+            else
+            {
+                // One call per hash slot, all sent now; the last to end frees the round's in-flight slot.
+                var calls = RedisScriptBatcher.GroupBySlot(batch, pending => _redis.HashSlot(SlotKey(pending.Item)));
+                var round = new StrongBox<int>(calls.Count);
+                foreach (var call in calls)
+                {
+                    _ = SendAsync(call, round);
+                }
+            }
         }
 
         // Let the last calls finish before the connection goes.
@@ -141,7 +150,8 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
         }
     }
 
-    private async Task SendAsync(List<Pending> batch)
+    /// <summary>One script call; <paramref name="round"/> counts the calls of a cluster round still out (else null).</summary>
+    private async Task SendAsync(List<Pending> batch, StrongBox<int>? round)
     {
         try
         {
@@ -176,7 +186,11 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
         }
         finally
         {
-            _slots.Release();
+            // The round's in-flight slot is free when its last call ends.
+            if (round is null || Interlocked.Decrement(ref round.Value) == 0)
+            {
+                _slots.Release();
+            }
         }
     }
 
@@ -204,5 +218,33 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
         public TItem Item { get; } = item;
 
         public long Queued { get; } = Stopwatch.GetTimestamp();
+    }
+}
+
+/// <summary>The part of <see cref="RedisScriptBatcher{TItem,TResult}"/> that needs no Redis.</summary>
+internal static class RedisScriptBatcher
+{
+    /// <summary>
+    /// Splits a cluster round into one script call per hash slot: groups in the order their slots first appear, each
+    /// group's items in the order they came (a script decides a batch's items one after the other).
+    /// </summary>
+    internal static List<List<T>> GroupBySlot<T>(IReadOnlyList<T> items, Func<T, int> slotOf)
+    {
+        var calls = new List<List<T>>();
+        var bySlot = new Dictionary<int, List<T>>();
+        foreach (var item in items)
+        {
+            var slot = slotOf(item);
+            if (!bySlot.TryGetValue(slot, out var call))
+            {
+                call = [];
+                bySlot.Add(slot, call);
+                calls.Add(call);
+            }
+
+            call.Add(item);
+        }
+
+        return calls;
     }
 }

@@ -8,6 +8,8 @@ namespace Genlook.Gateway.Tests.Infrastructure;
 /// <summary>
 /// A real <c>redis-server</c> on a free loopback port, owned by the test run. Fails (never skips) when it cannot start.
 /// Can be stopped and started again on the same port, to test what the gateway does when Redis dies.
+/// With <see cref="Cluster"/>, a one-node Redis Cluster holding every hash slot: the client sees a cluster (one script
+/// call per slot, CROSSSLOT errors) without the cost of several nodes.
 /// </summary>
 public sealed class RedisServer : IAsyncLifetime
 {
@@ -15,6 +17,12 @@ public sealed class RedisServer : IAsyncLifetime
     private Process? _process;
 
     public int Port { get; } = Ports.Free();
+
+    /// <summary>Runs in cluster mode (set before starting).</summary>
+    public bool Cluster { get; init; }
+
+    // Cluster mode writes its node configuration file here.
+    private readonly string _directory = Path.Combine(Path.GetTempPath(), "gateway-tests-redis-" + Guid.NewGuid().ToString("N"));
 
     public string ConnectionString => $"127.0.0.1:{Port},abortConnect=false,connectTimeout=1000,asyncTimeout=1000,syncTimeout=1000";
 
@@ -29,6 +37,16 @@ public sealed class RedisServer : IAsyncLifetime
             RedirectStandardError = true,
             UseShellExecute = false,
         };
+        if (Cluster)
+        {
+            // The announced address matters: a node that has met no other announces none, and StackExchange.Redis then
+            // takes it for a standalone server (no hash slots, one call for any mix of keys).
+            Directory.CreateDirectory(_directory);
+            foreach (var argument in (string[])["--cluster-enabled", "yes", "--cluster-announce-ip", "127.0.0.1", "--cluster-config-file", "nodes.conf", "--dir", _directory])
+            {
+                psi.ArgumentList.Add(argument);
+            }
+        }
 
         try
         {
@@ -56,6 +74,11 @@ public sealed class RedisServer : IAsyncLifetime
             {
                 await using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=500");
                 await connection.GetDatabase().PingAsync();
+                if (Cluster)
+                {
+                    await TakeEverySlotAsync(deadline);
+                }
+
                 return;
             }
             catch (RedisConnectionException)
@@ -65,6 +88,27 @@ public sealed class RedisServer : IAsyncLifetime
         }
 
         throw new InvalidOperationException($"redis-server did not answer on port {Port} within {StartTimeout.TotalSeconds} s.");
+    }
+
+    /// <summary>The one node takes all 16384 slots (once: a restart keeps them), then waits for the cluster to be ok.</summary>
+    private async Task TakeEverySlotAsync(DateTime deadline)
+    {
+        await using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},connectTimeout=500,allowAdmin=true");
+        var server = connection.GetServer("127.0.0.1", Port);
+        if (!((string?)await server.ExecuteAsync("CLUSTER", "INFO"))!.Contains("cluster_slots_assigned:16384", StringComparison.Ordinal))
+        {
+            await server.ExecuteAsync("CLUSTER", "ADDSLOTSRANGE", 0, 16383);
+        }
+
+        while (!((string?)await server.ExecuteAsync("CLUSTER", "INFO"))!.Contains("cluster_state:ok", StringComparison.Ordinal))
+        {
+            if (DateTime.UtcNow > deadline)
+            {
+                throw new InvalidOperationException($"The one-node Redis Cluster on port {Port} did not become ok within {StartTimeout.TotalSeconds} s.");
+            }
+
+            await Task.Delay(50);
+        }
     }
 
     public async Task StopAsync()
@@ -109,6 +153,13 @@ public sealed class RedisServer : IAsyncLifetime
         return result;
     }
 
-    public async Task DisposeAsync() => await StopAsync();
+    public async Task DisposeAsync()
+    {
+        await StopAsync();
+        if (Directory.Exists(_directory))
+        {
+            Directory.Delete(_directory, recursive: true);
+        }
+    }
 
 }
