@@ -73,7 +73,8 @@ public static class ObservabilityExtensions
 
     /// <summary>
     /// Two paths carry personal data: <c>/gdpr/users/{subject}</c> (the raw subject) and Genlook's
-    /// <c>/customers/{id}</c> (a pseudonym). Their span attributes keep the template, never the value.
+    /// <c>/customers/{id}</c> (a pseudonym). Their span attributes keep the template, never the value. Matched ignoring
+    /// case, as routing does: <c>/GDPR/Users/{subject}</c> reaches the same endpoint.
     /// </summary>
     internal static void RedactPath(System.Diagnostics.Activity activity, string attribute, string? value)
     {
@@ -82,14 +83,14 @@ public static class ObservabilityExtensions
             return;
         }
 
-        var gdpr = value.IndexOf("/gdpr/users/", StringComparison.Ordinal);
+        var gdpr = value.IndexOf("/gdpr/users/", StringComparison.OrdinalIgnoreCase);
         if (gdpr >= 0)
         {
             activity.SetTag(attribute, value[..gdpr] + "/gdpr/users/{subject}");
             return;
         }
 
-        var customers = value.IndexOf("/tryon/v1/customers/", StringComparison.Ordinal);
+        var customers = value.IndexOf("/tryon/v1/customers/", StringComparison.OrdinalIgnoreCase);
         if (customers >= 0)
         {
             activity.SetTag(attribute, value[..customers] + "/tryon/v1/customers/{customerId}");

@@ -153,6 +153,21 @@ public sealed class TelemetryTests : IAsyncLifetime
             Assert.True(leaks.Count == 0, $"'{secret[..Math.Min(12, secret.Length)]}…' leaked in: {string.Join(" | ", leaks.Take(3))}");
         }
     }
+
+    [Fact]
+    public async Task EraseWithMixedCasePath_ExportsNoSubject()
+    {
+        // Routing ignores case, so /GDPR/Users/{subject} reaches the erase endpoint too.
+        var erase = await _app.ClientFor("officer", scope: "gdpr:erase").DeleteAsync("/GDPR/Users/" + Uri.EscapeDataString(Subject));
+        Flush();
+
+        Assert.Equal(HttpStatusCode.Accepted, erase.StatusCode);
+        var server = Assert.Single(_spans, s => s.Kind == ActivityKind.Server && Equals(s.GetTagItem("http.request.method"), "DELETE"));
+        Assert.Equal("/gdpr/users/{subject}", server.GetTagItem("url.path"));
+        var leaks = _spans.SelectMany(s => s.TagObjects.Select(t => $"{t.Key}={t.Value}").Append(s.DisplayName))
+            .Where(e => e.Contains("telemetry-subject-7731", StringComparison.Ordinal)).ToList();
+        Assert.True(leaks.Count == 0, $"the subject leaked in: {string.Join(" | ", leaks.Take(3))}");
+    }
 }
 
 [CollectionDefinition(Name, DisableParallelization = true)]
