@@ -146,4 +146,23 @@ public sealed class GdprEraseTests : IAsyncLifetime
 
         Assert.True(await Poll.UntilAsync(() => Task.FromResult(_app.Emulator.State.DeletedCustomers.Contains(uploaded)), TimeSpan.FromSeconds(15)));
     }
+
+    [Fact]
+    public async Task EraseUser_MixedCasePathOnKestrel_ErasesTheSubjectAsSent()
+    {
+        // A literal "%2F" in a subject survives only the raw-target decoding; routing ignores case, so must that decoding.
+        const string subject = "legacy|tenant%2Fuser";
+        await using var kestrel = await GatewayApp.StartAsync(_redis.ConnectionString, Settings(), emulator: _app.Emulator, kestrel: true);
+        var session = new AppSession(kestrel.ClientFor(subject));
+        await session.UploadImageIdAsync();
+        var uploaded = _app.Emulator.Requests.Matching("POST", "/tryon/v1/images/upload").Single().Parts.Single(p => p.Name == "externalUserId").Value;
+        var admin = kestrel.ClientFor("officer", scope: "gdpr:erase");
+
+        var accepted = await admin.DeleteAsync("/GDPR/Users/" + Uri.EscapeDataString(subject));
+
+        Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, await accepted.Content.ReadAsStringAsync());
+        var location = accepted.Headers.Location!.ToString();
+        Assert.True(await Poll.UntilAsync(async () => (await JobAsync(admin, location)).GetProperty("status").GetString() == "Completed", TimeSpan.FromSeconds(15)));
+        Assert.Contains(uploaded, _app.Emulator.State.DeletedCustomers);
+    }
 }
