@@ -16,8 +16,11 @@ namespace Genlook.Gateway.Caching;
 /// Not HybridCache: its entry options are fixed before the factory runs, but here the lifetime depends on the fetched
 /// value (the signed URL's expiry), and the value is the proxied response itself, not the result of a factory call.
 /// </para>
+/// <para>
+/// The L1 is a <see cref="MemoryCache"/> (not <see cref="IMemoryCache"/>) so that a GDPR erase can find one user's entries by key.
+/// </para>
 /// </summary>
-internal sealed class GenerationStatusCache(IGatewayStore store, IMemoryCache memory, TimeProvider time, IOptions<CachingOptions> options)
+internal sealed class GenerationStatusCache(IGatewayStore store, MemoryCache memory, TimeProvider time, IOptions<CachingOptions> options)
 {
     private readonly CachingOptions _options = options.Value;
 
@@ -144,6 +147,22 @@ internal sealed class GenerationStatusCache(IGatewayStore store, IMemoryCache me
                 return TimeSpan.Zero;
         }
     }
+
+    /// <summary>Drops the user's statuses from this instance's L1 (GDPR erase; the store's copies go with the user's index).</summary>
+    public void ForgetLocal(string pseudonym)
+    {
+        var prefix = StoreKeys.UserTag(pseudonym) + ":";
+        foreach (var key in memory.Keys)
+        {
+            if (key is string name && name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                memory.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>Drops every status from this instance's L1 (an erase may have been missed).</summary>
+    public void ForgetAllLocal() => memory.Compact(1.0);
 
     private void Remember(string key, CachedStatus entry) =>
         memory.Set(key, entry, new MemoryCacheEntryOptions { AbsoluteExpiration = entry.ExpiresAt, Size = entry.Body.Length + 64 });

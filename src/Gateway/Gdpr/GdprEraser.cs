@@ -10,9 +10,10 @@ namespace Genlook.Gateway.Gdpr;
 /// Erases one pseudonym from one target: <c>DELETE /tryon/v1/customers/{pseudonym}</c> on a Genlook account (its key,
 /// through a resilient HttpClient: per-attempt timeout, retries with jittered backoff, a circuit breaker per host), or
 /// everything the gateway holds for it (ownership records, cached statuses, idempotency records via the user's index;
-/// rate-limit counters by their computable keys). Returns <c>null</c> on success, else a short error for the job record.
+/// rate-limit counters by their computable keys; then the copies in every instance's memory, through
+/// <see cref="IErasureBroadcast"/>). Returns <c>null</c> on success, else a short error for the job record.
 /// </summary>
-internal sealed class GdprEraser(IHttpClientFactory clients, IOptions<GenlookOptions> genlook, IGatewayStore store, InMemoryRateLimitStore localLimits, Ownership.OwnershipStore ownership)
+internal sealed class GdprEraser(IHttpClientFactory clients, IOptions<GenlookOptions> genlook, IGatewayStore store, IErasureBroadcast erasures)
 {
     public const string HttpClientName = "genlook-gdpr";
 
@@ -54,11 +55,11 @@ internal sealed class GdprEraser(IHttpClientFactory clients, IOptions<GenlookOpt
     {
         var index = StoreKeys.UserIndex(pseudonym);
         var keys = new List<string>(await store.GetIndexAsync(index, cancellationToken)) { index };
-        var limiterKeys = genlook.Value.Accounts.Keys.SelectMany(account => RateLimitKeys.AllFor(pseudonym, account)).ToList();
-        keys.AddRange(limiterKeys);
+        keys.AddRange(genlook.Value.Accounts.Keys.SelectMany(account => RateLimitKeys.AllFor(pseudonym, account)));
         await store.DeleteAsync(keys, cancellationToken);
-        localLimits.Forget(limiterKeys.Contains);
-        ownership.ForgetVerdicts();
+
+        // After the store: an instance that forgets and then reads again finds nothing to remember.
+        await erasures.PublishAsync(pseudonym, cancellationToken);
         return null;
     }
 }

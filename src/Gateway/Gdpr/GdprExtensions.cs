@@ -5,18 +5,28 @@ namespace Genlook.Gateway.Gdpr;
 
 public static class GdprExtensions
 {
-    /// <summary>Durable erase jobs (Redis Streams, or in memory), the worker on every instance, and the resilient Genlook client.</summary>
+    /// <summary>
+    /// Durable erase jobs (Redis Streams, or in memory), the worker on every instance, the announcement of erases to
+    /// every instance (Redis pub/sub, or in process), and the resilient Genlook client.
+    /// </summary>
     public static WebApplicationBuilder AddGatewayGdpr(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.AddOptions<GdprOptions>().BindConfiguration(GdprOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
+        services.AddSingleton<InProcessUserData>();
         if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
         {
             services.AddSingleton<IGdprQueue, InMemoryGdprQueue>();
+            services.AddSingleton<IErasureBroadcast, LocalErasureBroadcast>();
         }
         else
         {
             services.AddSingleton<IGdprQueue, RedisGdprQueue>();
+            services.AddSingleton<RedisErasureBroadcast>();
+            services.AddSingleton<IErasureBroadcast>(sp => sp.GetRequiredService<RedisErasureBroadcast>());
+
+            // Subscribed at start-up, so every instance hears of every erase from its first request on.
+            services.AddHostedService(sp => sp.GetRequiredService<RedisErasureBroadcast>());
         }
 
         services.AddSingleton<GdprJobStore>();

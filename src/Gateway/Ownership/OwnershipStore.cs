@@ -13,8 +13,9 @@ internal sealed class OwnershipStore(IGatewayStore store, TimeProvider time)
 {
     /// <summary>
     /// A positive verdict is remembered in process this long, so an app polling its own generation costs one store
-    /// round trip per poll less. Only "owns" is remembered (never "does not own"), per user, so no one gains access;
-    /// the price is that an erased user's own reads stay possible on an instance for up to this long.
+    /// round trip per poll less. Only "owns" is remembered (never "does not own"), per user, so no one gains access.
+    /// A GDPR erase makes every instance forget the user's verdicts; an instance that misses the announcement keeps
+    /// serving the erased user's own reads for up to this long.
     /// </summary>
     public static readonly TimeSpan VerdictMemory = TimeSpan.FromSeconds(5);
 
@@ -48,7 +49,20 @@ internal sealed class OwnershipStore(IGatewayStore store, TimeProvider time)
         return true;
     }
 
-    /// <summary>Forgets every remembered verdict (after a GDPR erase on this instance).</summary>
+    /// <summary>Forgets the user's remembered verdicts (GDPR erase).</summary>
+    public void ForgetVerdicts(string pseudonym)
+    {
+        var prefix = StoreKeys.UserTag(pseudonym) + ":";
+        foreach (var key in _owned.Keys)
+        {
+            if (key is string name && name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                _owned.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>Forgets every remembered verdict (an erase may have been missed).</summary>
     public void ForgetVerdicts() => _owned.Compact(1.0);
 
     public Task<bool> OwnsImageAsync(IGatewayUserFeature user, string imageId, CancellationToken cancellationToken) =>
