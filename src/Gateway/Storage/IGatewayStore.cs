@@ -18,6 +18,19 @@ public interface IGatewayStore
     Task<bool> SetIfAbsentAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// Sets <paramref name="key"/> only while the lock <paramref name="lockKey"/> holds <paramref name="owner"/>, atomically:
+    /// a worker that lost its lock cannot overwrite what its successor saved. <c>true</c> when it was set. Both keys
+    /// must share a hash tag (see <see cref="StoreKeys"/>).
+    /// </summary>
+    Task<bool> SetIfHeldAsync(string lockKey, ReadOnlyMemory<byte> owner, string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default);
+
+    /// <summary>Gives the lock <paramref name="key"/> a new time to live, only while it holds <paramref name="owner"/>. <c>true</c> when it did.</summary>
+    Task<bool> ExtendIfHeldAsync(string key, ReadOnlyMemory<byte> owner, TimeSpan timeToLive, CancellationToken cancellationToken = default);
+
+    /// <summary>Deletes the lock <paramref name="key"/> only while it holds <paramref name="owner"/>: a late holder never frees its successor's lock.</summary>
+    Task<bool> DeleteIfHeldAsync(string key, ReadOnlyMemory<byte> owner, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Sets the value and records <paramref name="key"/> in the set <paramref name="indexKey"/>, atomically; the index lives
     /// at least as long as the value. Both keys must share a hash tag (see <see cref="StoreKeys"/>).
     /// </summary>

@@ -14,6 +14,9 @@ internal sealed class InMemoryGatewayStore(TimeProvider time) : IGatewayStore
     private readonly ConcurrentDictionary<string, Entry> _values = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, IndexEntry> _indexes = new(StringComparer.Ordinal);
 
+    // Serializes the lock operations, so that no lock changes holder between the check of its holder and what it guards.
+    private readonly Lock _locks = new();
+
     // UTC ticks before which no sweep starts.
     private long _nextSweep;
 
@@ -37,25 +40,65 @@ internal sealed class InMemoryGatewayStore(TimeProvider time) : IGatewayStore
     public Task<bool> SetIfAbsentAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
     {
         var fresh = new Entry(value.ToArray(), Expiry(timeToLive));
-        while (true)
+        lock (_locks)
         {
-            if (_values.TryAdd(key, fresh))
+            while (true)
             {
-                return Task.FromResult(true);
-            }
-
-            if (_values.TryGetValue(key, out var existing))
-            {
-                if (!IsExpired(existing))
-                {
-                    return Task.FromResult(false);
-                }
-
-                if (_values.TryUpdate(key, fresh, existing))
+                if (_values.TryAdd(key, fresh))
                 {
                     return Task.FromResult(true);
                 }
+
+                if (_values.TryGetValue(key, out var existing))
+                {
+                    if (!IsExpired(existing))
+                    {
+                        return Task.FromResult(false);
+                    }
+
+                    if (_values.TryUpdate(key, fresh, existing))
+                    {
+                        return Task.FromResult(true);
+                    }
+                }
             }
+        }
+    }
+
+    public Task<bool> SetIfHeldAsync(string lockKey, ReadOnlyMemory<byte> owner, string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        var fresh = new Entry(value.ToArray(), Expiry(timeToLive));
+        lock (_locks)
+        {
+            if (!Holds(lockKey, owner.Span, out _))
+            {
+                return Task.FromResult(false);
+            }
+
+            _values[key] = fresh;
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> ExtendIfHeldAsync(string key, ReadOnlyMemory<byte> owner, TimeSpan timeToLive, CancellationToken cancellationToken = default)
+    {
+        lock (_locks)
+        {
+            if (!Holds(key, owner.Span, out var entry))
+            {
+                return Task.FromResult(false);
+            }
+
+            _values[key] = entry with { ExpiresAt = Expiry(timeToLive) };
+            return Task.FromResult(true);
+        }
+    }
+
+    public Task<bool> DeleteIfHeldAsync(string key, ReadOnlyMemory<byte> owner, CancellationToken cancellationToken = default)
+    {
+        lock (_locks)
+        {
+            return Task.FromResult(Holds(key, owner.Span, out _) && _values.TryRemove(key, out _));
         }
     }
 
@@ -125,6 +168,9 @@ internal sealed class InMemoryGatewayStore(TimeProvider time) : IGatewayStore
 
         return false;
     }
+
+    private bool Holds(string key, ReadOnlySpan<byte> owner, out Entry entry) =>
+        TryGetLive(key, out entry) && entry.Value.AsSpan().SequenceEqual(owner);
 
     private DateTimeOffset Expiry(TimeSpan timeToLive) => time.GetUtcNow() + timeToLive;
 

@@ -68,6 +68,28 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
         return 1
         """;
 
+    // KEYS: lock, key; ARGV: owner, value, ttl ms. A missing lock reads as false, which equals no owner.
+    private const string SetIfHeldScript =
+        """
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+        redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3])
+        return 1
+        """;
+
+    // KEYS: lock; ARGV: owner, ttl ms.
+    private const string ExtendIfHeldScript =
+        """
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+        return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+        """;
+
+    // KEYS: lock; ARGV: owner.
+    private const string DeleteIfHeldScript =
+        """
+        if redis.call('GET', KEYS[1]) ~= ARGV[1] then return 0 end
+        return redis.call('DEL', KEYS[1])
+        """;
+
     public Task<byte[]?> GetAsync(string key, CancellationToken cancellationToken = default) =>
         Run("GET", async db => (byte[]?)await db.StringGetAsync(key));
 
@@ -79,6 +101,15 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
 
     public Task<bool> SetIfAbsentAsync(string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
         Run("SET NX", db => db.StringSetAsync(key, value, timeToLive, When.NotExists));
+
+    public Task<bool> SetIfHeldAsync(string lockKey, ReadOnlyMemory<byte> owner, string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
+        Run("EVALSHA set-if-held", async db => (long)await db.ScriptEvaluateAsync(SetIfHeldScript, [lockKey, key], [owner, value, Milliseconds(timeToLive)]) == 1);
+
+    public Task<bool> ExtendIfHeldAsync(string key, ReadOnlyMemory<byte> owner, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
+        Run("EVALSHA extend-if-held", async db => (long)await db.ScriptEvaluateAsync(ExtendIfHeldScript, [key], [owner, Milliseconds(timeToLive)]) == 1);
+
+    public Task<bool> DeleteIfHeldAsync(string key, ReadOnlyMemory<byte> owner, CancellationToken cancellationToken = default) =>
+        Run("EVALSHA delete-if-held", async db => (long)await db.ScriptEvaluateAsync(DeleteIfHeldScript, [key], [owner]) == 1);
 
     // Batched: a try-on writes an ownership record on every answer, so these calls are as frequent as requests.
     public Task SetIndexedAsync(string indexKey, string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
@@ -146,6 +177,8 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
         await operation(db);
         return true;
     });
+
+    private static long Milliseconds(TimeSpan timeToLive) => (long)Math.Ceiling(timeToLive.TotalMilliseconds);
 
     private static bool IsTransient(string message) =>
         message.StartsWith("LOADING", StringComparison.Ordinal) || message.StartsWith("MASTERDOWN", StringComparison.Ordinal) ||

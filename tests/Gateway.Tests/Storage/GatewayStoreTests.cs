@@ -55,6 +55,59 @@ public sealed class GatewayStoreTests(RedisServer redis) : IAsyncLifetime
 
     [Theory]
     [MemberData(nameof(Stores))]
+    public async Task SetIfHeld_OnlyTheLocksOwnerWrites(string kind)
+    {
+        var store = Create(kind);
+        var lockKey = Unique("lock");
+        var key = Unique("job");
+        await store.SetIfAbsentAsync(lockKey, "owner"u8.ToArray(), TimeSpan.FromMinutes(1));
+
+        var byAnother = await store.SetIfHeldAsync(lockKey, "another"u8.ToArray(), key, "stale"u8.ToArray(), TimeSpan.FromMinutes(1));
+        var withoutLock = await store.SetIfHeldAsync(Unique("no-lock"), "owner"u8.ToArray(), key, "stale"u8.ToArray(), TimeSpan.FromMinutes(1));
+        var byOwner = await store.SetIfHeldAsync(lockKey, "owner"u8.ToArray(), key, "fresh"u8.ToArray(), TimeSpan.FromMinutes(1));
+
+        Assert.False(byAnother);
+        Assert.False(withoutLock);
+        Assert.True(byOwner);
+        Assert.Equal("fresh", Encoding.UTF8.GetString((await store.GetAsync(key))!));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task DeleteIfHeld_ByAnotherOwner_LeavesTheLock(string kind)
+    {
+        var store = Create(kind);
+        var lockKey = Unique("lock");
+        await store.SetIfAbsentAsync(lockKey, "successor"u8.ToArray(), TimeSpan.FromMinutes(1));
+
+        var byLateHolder = await store.DeleteIfHeldAsync(lockKey, "late-holder"u8.ToArray());
+
+        Assert.False(byLateHolder);
+        Assert.Equal("successor", Encoding.UTF8.GetString((await store.GetAsync(lockKey))!));
+        Assert.True(await store.DeleteIfHeldAsync(lockKey, "successor"u8.ToArray()));
+        Assert.False(await store.ExistsAsync(lockKey));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
+    public async Task ExtendIfHeld_OnlyTheLocksOwnerExtends(string kind)
+    {
+        var store = Create(kind);
+        var lockKey = Unique("lock");
+        await store.SetIfAbsentAsync(lockKey, "owner"u8.ToArray(), TimeSpan.FromMinutes(1));
+
+        var byAnother = await store.ExtendIfHeldAsync(lockKey, "another"u8.ToArray(), TimeSpan.FromMinutes(10));
+        var withoutLock = await store.ExtendIfHeldAsync(Unique("no-lock"), "owner"u8.ToArray(), TimeSpan.FromMinutes(10));
+        var byOwner = await store.ExtendIfHeldAsync(lockKey, "owner"u8.ToArray(), TimeSpan.FromMinutes(10));
+
+        Assert.False(byAnother);
+        Assert.False(withoutLock);
+        Assert.True(byOwner);
+        Assert.Equal("owner", Encoding.UTF8.GetString((await store.GetAsync(lockKey))!));
+    }
+
+    [Theory]
+    [MemberData(nameof(Stores))]
     public async Task SetIndexed_RecordsKeyInIndex_AndDeleteRemovesBoth(string kind)
     {
         var store = Create(kind);
@@ -87,6 +140,26 @@ public sealed class GatewayStoreTests(RedisServer redis) : IAsyncLifetime
         Assert.False(await store.ExistsAsync("k2"));
         Assert.Empty(await store.GetIndexAsync("i"));
         Assert.True(await store.SetIfAbsentAsync("k", "w"u8.ToArray(), TimeSpan.FromSeconds(10)));
+    }
+
+    [Fact]
+    public async Task InMemory_ExtendedLock_OutlivesItsFirstTimeToLive_ThenLapsesForItsOwner()
+    {
+        var time = new FakeTimeProvider();
+        var store = new InMemoryGatewayStore(time);
+        await store.SetIfAbsentAsync("lock", "owner"u8.ToArray(), TimeSpan.FromSeconds(10));
+
+        time.Advance(TimeSpan.FromSeconds(8));
+        Assert.True(await store.ExtendIfHeldAsync("lock", "owner"u8.ToArray(), TimeSpan.FromSeconds(10)));
+        time.Advance(TimeSpan.FromSeconds(8));
+        Assert.False(await store.SetIfAbsentAsync("lock", "another"u8.ToArray(), TimeSpan.FromSeconds(10)));
+        Assert.True(await store.SetIfHeldAsync("lock", "owner"u8.ToArray(), "job", "v1"u8.ToArray(), TimeSpan.FromMinutes(1)));
+
+        time.Advance(TimeSpan.FromSeconds(3));
+        Assert.True(await store.SetIfAbsentAsync("lock", "another"u8.ToArray(), TimeSpan.FromSeconds(10)));
+        Assert.False(await store.SetIfHeldAsync("lock", "owner"u8.ToArray(), "job", "v2"u8.ToArray(), TimeSpan.FromMinutes(1)));
+        Assert.False(await store.ExtendIfHeldAsync("lock", "owner"u8.ToArray(), TimeSpan.FromSeconds(10)));
+        Assert.Equal("v1", Encoding.UTF8.GetString((await store.GetAsync("job"))!));
     }
 
     [Fact]
@@ -166,6 +239,18 @@ public sealed class GatewayStoreTests(RedisServer redis) : IAsyncLifetime
         await store.SetIndexedAsync("index", "new", "v"u8.ToArray(), TimeSpan.FromHours(1));
         Assert.True(await Poll.UntilAsync(async () => (await store.GetIndexAsync("index")).Count == 2), $"{(await store.GetIndexAsync("index")).Count} members left");
         Assert.Equal(["long", "new"], (await store.GetIndexAsync("index")).Order());
+    }
+
+    [Fact]
+    public async Task Redis_ExtendIfHeld_SetsTheNewTimeToLive()
+    {
+        var store = Create("redis");
+        var lockKey = Unique("lock");
+        await store.SetIfAbsentAsync(lockKey, "owner"u8.ToArray(), TimeSpan.FromSeconds(30));
+
+        await store.ExtendIfHeldAsync(lockKey, "owner"u8.ToArray(), TimeSpan.FromMinutes(10));
+
+        Assert.InRange((await _connection.GetDatabase().KeyTimeToLiveAsync(lockKey))!.Value.TotalSeconds, 60, 600);
     }
 
     [Fact]
