@@ -27,7 +27,10 @@ public sealed class GdprOptions
     [Range(typeof(TimeSpan), "00:00:00.010", "00:01:00")]
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
-    /// <summary>A job not touched for this long (its instance died) is taken over by another instance. Defaults to 30 seconds.</summary>
+    /// <summary>
+    /// A job not touched for this long (its instance died) is taken over by another instance; the lock of a job being
+    /// worked is renewed every third of this. Defaults to 30 seconds.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.100", "01:00:00")]
     public TimeSpan ClaimIdleTime { get; set; } = TimeSpan.FromSeconds(30);
 }

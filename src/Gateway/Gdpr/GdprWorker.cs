@@ -5,9 +5,10 @@ using Microsoft.Extensions.Options;
 namespace Genlook.Gateway.Gdpr;
 
 /// <summary>
-/// Works erase jobs on every instance: fetches from the shared queue, takes a job's lock (one instance at a time),
-/// attempts each target that is due, retries failures with exponential backoff and full jitter, and finishes the
-/// job when every target has succeeded (or one has used all its attempts). On shutdown it hands its jobs back.
+/// Works erase jobs on every instance: fetches from the shared queue, takes a job's lease (one worker at a time, for as
+/// long as it works: see <see cref="GdprJobLease"/>), attempts each target that is due, retries failures with
+/// exponential backoff and full jitter, and finishes the job when every target has succeeded (or one has used all its
+/// attempts). On shutdown it hands its jobs back.
 /// </summary>
 internal sealed partial class GdprWorker(
     IGdprQueue queue, GdprJobStore jobs, GdprEraser eraser, IOptions<GdprOptions> options, TimeProvider time,
@@ -79,51 +80,78 @@ internal sealed partial class GdprWorker(
             return;
         }
 
-        var now = time.GetUtcNow();
-        if (!job.Targets.Any(t => IsDue(t, now)) || !await jobs.TryLockAsync(job.JobId, _consumer, cancellationToken))
+        if (!job.Targets.Any(t => IsDue(t, time.GetUtcNow())))
+        {
+            return;
+        }
+
+        await using var lease = await jobs.TryLeaseAsync(job.JobId, cancellationToken);
+        if (lease is null)
         {
             return;
         }
 
         try
         {
-            // Re-read under the lock: another instance may have moved the job on meanwhile.
+            // Re-read under the lock: another instance may have moved the job on meanwhile, or finished it.
             job = await jobs.GetAsync(entry.JobId, cancellationToken) ?? job;
-            var before = job.Status;
-            foreach (var target in job.Targets.Where(t => IsDue(t, time.GetUtcNow())))
-            {
-                await AttemptAsync(job, target, cancellationToken);
-                await jobs.SaveAsync(job, CancellationToken.None);
-            }
-
-            job.Status = Overall(job);
             if (job.Status is GdprJobStatus.Completed or GdprJobStatus.Failed)
             {
-                job.CompletedAt = time.GetUtcNow();
+                await queue.CompleteAsync(entry, cancellationToken);
+                return;
             }
 
-            await jobs.SaveAsync(job, CancellationToken.None);
-            if (job.Status != before)
-            {
-                LogJobState(logger, job.JobId, job.Status, job.Targets.Count(t => t.Status == GdprJobStatus.Completed), job.Targets.Count);
-                if (job.Status == GdprJobStatus.Completed)
-                {
-                    telemetry.GdprJobs.Add(1, new KeyValuePair<string, object?>("gdpr.job.state", "completed"));
-                }
-                else if (job.Status == GdprJobStatus.Failed)
-                {
-                    telemetry.GdprJobs.Add(1, new KeyValuePair<string, object?>("gdpr.job.state", "failed"));
-                }
-            }
+            using var working = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, lease.Lost);
+            await WorkLeasedAsync(entry, job, lease, working.Token);
+        }
+        catch (OperationCanceledException) when (lease.Lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+        {
+            LogLeaseLost(logger, entry.JobId);
+        }
+    }
 
-            if (job.Status is GdprJobStatus.Completed or GdprJobStatus.Failed)
+    private async Task WorkLeasedAsync(GdprQueueEntry entry, GdprJob job, GdprJobLease lease, CancellationToken cancellationToken)
+    {
+        var before = job.Status;
+        foreach (var target in job.Targets.Where(t => IsDue(t, time.GetUtcNow())))
+        {
+            await AttemptAsync(job, target, cancellationToken);
+            if (!await lease.SaveAsync(job))
             {
-                await queue.CompleteAsync(entry, CancellationToken.None);
+                LogLeaseLost(logger, job.JobId);
+                return;
             }
         }
-        finally
+
+        job.Status = Overall(job);
+        if (job.Status is GdprJobStatus.Completed or GdprJobStatus.Failed)
         {
-            await jobs.UnlockAsync(job.JobId);
+            job.CompletedAt = time.GetUtcNow();
+        }
+
+        if (!await lease.SaveAsync(job))
+        {
+            LogLeaseLost(logger, job.JobId);
+            return;
+        }
+
+        if (job.Status != before)
+        {
+            LogJobState(logger, job.JobId, job.Status, job.Targets.Count(t => t.Status == GdprJobStatus.Completed), job.Targets.Count);
+            if (job.Status == GdprJobStatus.Completed)
+            {
+                telemetry.GdprJobs.Add(1, new KeyValuePair<string, object?>("gdpr.job.state", "completed"));
+            }
+            else if (job.Status == GdprJobStatus.Failed)
+            {
+                telemetry.GdprJobs.Add(1, new KeyValuePair<string, object?>("gdpr.job.state", "failed"));
+            }
+        }
+
+        // Only once the finished state is saved, by the lock's holder: until then the entry stays, for whoever goes on.
+        if (job.Status is GdprJobStatus.Completed or GdprJobStatus.Failed)
+        {
+            await queue.CompleteAsync(entry, CancellationToken.None);
         }
     }
 
@@ -131,6 +159,9 @@ internal sealed partial class GdprWorker(
     {
         target.Attempts++;
         var error = await eraser.EraseAsync(target.Name, job.Pseudonym, cancellationToken);
+
+        // Cut short (shutdown, or the lease was lost): not an attempt to record; the next holder makes it again.
+        cancellationToken.ThrowIfCancellationRequested();
         var now = time.GetUtcNow();
         var kind = target.Name == GdprJob.StoreTarget ? "store" : "genlook";
         telemetry.GdprAttempts.Add(1, new("gdpr.target.kind", kind), new("outcome", error is null ? "success" : "failure"));
@@ -184,6 +215,9 @@ internal sealed partial class GdprWorker(
 
     [LoggerMessage(7004, LogLevel.Error, "GDPR worker failed on a pass over the queue; it goes on with the next pass.")]
     private static partial void LogWorkerError(ILogger logger, Exception exception);
+
+    [LoggerMessage(7006, LogLevel.Warning, "GDPR job {JobId}: this worker lost the job's lock (it stalled past Gdpr:ClaimIdleTime or the store went silent); it stops and leaves the job to the lock's holder.")]
+    private static partial void LogLeaseLost(ILogger logger, string jobId);
 }
 
 /// <summary>Observable GDPR state: the age of the oldest unfinished job, refreshed by the worker loop (no store call per scrape).</summary>
