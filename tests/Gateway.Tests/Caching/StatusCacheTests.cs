@@ -226,6 +226,15 @@ public sealed class StatusCacheTests : IAsyncLifetime
 
         public Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default) => inner.PingAsync(cancellationToken);
 
+        public Task<bool> SetIfHeldAsync(string lockKey, ReadOnlyMemory<byte> owner, string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
+            inner.SetIfHeldAsync(lockKey, owner, key, value, timeToLive, cancellationToken);
+
+        public Task<bool> ExtendIfHeldAsync(string key, ReadOnlyMemory<byte> owner, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
+            inner.ExtendIfHeldAsync(key, owner, timeToLive, cancellationToken);
+
+        public Task<bool> DeleteIfHeldAsync(string key, ReadOnlyMemory<byte> owner, CancellationToken cancellationToken = default) =>
+            inner.DeleteIfHeldAsync(key, owner, cancellationToken);
+
         public ValueTask DisposeAsync() => inner.DisposeAsync();
     }
 }
