@@ -118,8 +118,14 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
     public Task<IReadOnlyList<string>> GetIndexAsync(string indexKey, CancellationToken cancellationToken = default) =>
         Run<IReadOnlyList<string>>("SMEMBERS", async db => (await db.SetMembersAsync(indexKey)).Select(v => v.ToString()).ToArray());
 
+    // One DEL per hash slot, sent together: in Redis Cluster a multi-key command may not span slots, and an erase
+    // deletes a user's keys ({u:…}) with their try-on counters under the account's tag ({a:…}).
     public Task<long> DeleteAsync(IReadOnlyList<string> keys, CancellationToken cancellationToken = default) =>
-        keys.Count == 0 ? Task.FromResult(0L) : Run("DEL", db => db.KeyDeleteAsync(keys.Select(k => (RedisKey)k).ToArray()));
+        keys.Count == 0 ? Task.FromResult(0L) : Run("DEL", async db =>
+        {
+            var deletes = keys.Select(k => (RedisKey)k).GroupBy(redis.HashSlot).Select(slot => db.KeyDeleteAsync(slot.ToArray()));
+            return (await Task.WhenAll(deletes)).Sum();
+        });
 
     public ValueTask DisposeAsync() => setIndexed.DisposeAsync();
 

@@ -56,6 +56,27 @@ public sealed class RedisClusterBatchingTests : IAsyncLifetime
         }
     }
 
+    [Fact]
+    public async Task Delete_KeysOfSeveralHashSlots_DeletesThemAll()
+    {
+        // What a GDPR erase deletes: the user's keys and the try-on counters under the account's hash tag.
+        await using var store = new RedisGatewayStore(_connection, TestTelemetry.Create());
+        var suffix = Guid.NewGuid().ToString("N");
+        var keys = new[] { $"test:{{u:{suffix}}}:gen:1", $"test:{{u:{suffix}}}:img:1", $"test:{{a:{suffix}}}:rl:tryon", $"test:{{b:{suffix}}}:other" };
+        foreach (var key in keys)
+        {
+            await _connection.GetDatabase().StringSetAsync(key, "v");
+        }
+
+        var deleted = await store.DeleteAsync(keys);
+
+        Assert.Equal(keys.Length, deleted);
+        foreach (var key in keys)
+        {
+            Assert.False(await _connection.GetDatabase().KeyExistsAsync(key), key);
+        }
+    }
+
     /// <summary>INCR of each item's key, counting the script calls between sending and answer.</summary>
     private sealed class IncrementBatcher(IConnectionMultiplexer redis)
         : RedisScriptBatcher<string, long>(redis, Script, "EVALSHA test-increment", TimeSpan.FromSeconds(5), maxInFlight: 1)
