@@ -40,7 +40,7 @@ internal sealed class CompatEngine
 
         // Reported in the order CompatRules lists the rows: the try-on rows go before the product rows found above.
         var tryOnRows = 0;
-        foreach (var rule in _tryOnRules)
+        foreach (ref readonly var rule in _tryOnRules.AsSpan())
         {
             if (rule.Rewrite(body, "", conflicts) is { } shape)
             {
@@ -65,7 +65,7 @@ internal sealed class CompatEngine
 
     private void ApplyProductRules(CompatObject product, string path, List<ErrorDetail> conflicts, List<ICompatShape> applied)
     {
-        foreach (var rule in _productRules)
+        foreach (ref readonly var rule in _productRules.AsSpan())
         {
             if (rule.Rewrite(product, path, conflicts) is { } shape)
             {
