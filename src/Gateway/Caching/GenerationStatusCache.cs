@@ -149,17 +149,7 @@ internal sealed class GenerationStatusCache(IGatewayStore store, MemoryCache mem
     }
 
     /// <summary>Drops the user's statuses from this instance's L1 (GDPR erase; the store's copies go with the user's index).</summary>
-    public void ForgetLocal(string pseudonym)
-    {
-        var prefix = StoreKeys.UserTag(pseudonym) + ":";
-        foreach (var key in memory.Keys)
-        {
-            if (key is string name && name.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                memory.Remove(key);
-            }
-        }
-    }
+    public void ForgetLocal(string pseudonym) => memory.RemoveUserEntries(pseudonym);
 
     /// <summary>Drops every status from this instance's L1 (an erase may have been missed).</summary>
     public void ForgetAllLocal() => memory.Compact(1.0);

@@ -50,17 +50,7 @@ internal sealed class OwnershipStore(IGatewayStore store, TimeProvider time)
     }
 
     /// <summary>Forgets the user's remembered verdicts (GDPR erase).</summary>
-    public void ForgetVerdicts(string pseudonym)
-    {
-        var prefix = StoreKeys.UserTag(pseudonym) + ":";
-        foreach (var key in _owned.Keys)
-        {
-            if (key is string name && name.StartsWith(prefix, StringComparison.Ordinal))
-            {
-                _owned.Remove(key);
-            }
-        }
-    }
+    public void ForgetVerdicts(string pseudonym) => _owned.RemoveUserEntries(pseudonym);
 
     /// <summary>Forgets every remembered verdict (an erase may have been missed).</summary>
     public void ForgetVerdicts() => _owned.Compact(1.0);

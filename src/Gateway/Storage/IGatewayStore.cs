@@ -31,12 +31,12 @@ public interface IGatewayStore
     Task<bool> DeleteIfHeldAsync(string key, ReadOnlyMemory<byte> owner, CancellationToken cancellationToken = default);
 
     /// <summary>
-    /// Sets the value and records <paramref name="key"/> in the set <paramref name="indexKey"/>, atomically; the index lives
-    /// at least as long as the value. Both keys must share a hash tag (see <see cref="StoreKeys"/>).
+    /// Sets the value and records <paramref name="key"/> in the index <paramref name="indexKey"/>, atomically; the index lives
+    /// at least as long as the value, and keys that have expired leave it. Both keys must share a hash tag (see <see cref="StoreKeys"/>).
     /// </summary>
     Task SetIndexedAsync(string indexKey, string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default);
 
-    /// <summary>The keys recorded in an index (some may have expired since).</summary>
+    /// <summary>The keys recorded in an index (some may have expired since the last write).</summary>
     Task<IReadOnlyList<string>> GetIndexAsync(string indexKey, CancellationToken cancellationToken = default);
 
     /// <summary>Deletes keys; returns how many existed.</summary>

@@ -105,7 +105,7 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
 
     // Batched: a try-on writes an ownership record on every answer, so these calls are as frequent as requests.
     public Task SetIndexedAsync(string indexKey, string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
-        Run("set-indexed", async _ => await setIndexed.RunAsync(new IndexedWrite(indexKey, key, value, (long)Math.Ceiling(timeToLive.TotalMilliseconds))), traced: false);
+        Run("set-indexed", async _ => await setIndexed.RunAsync(new IndexedWrite(indexKey, key, value, Milliseconds(timeToLive))), traced: false);
 
     public Task<IReadOnlyList<string>> GetIndexAsync(string indexKey, CancellationToken cancellationToken = default) =>
         Run<IReadOnlyList<string>>("ZRANGE", async db => (await db.SortedSetRangeByRankAsync(indexKey)).Select(v => v.ToString()).ToArray());

@@ -11,9 +11,25 @@ public static class StoreKeys
 
     public static string UserTag(string pseudonym) => Prefix + "{u:" + pseudonym + "}";
 
-    /// <summary>The set of every key held for the user.</summary>
+    /// <summary>The index of every key held for the user (in Redis a sorted set scored by each key's expiry).</summary>
     public static string UserIndex(string pseudonym) => UserTag(pseudonym) + ":index";
 
     public static string UserKey(string pseudonym, string account, string kind, string id) =>
         string.Concat(UserTag(pseudonym), ":", account, ":", kind, ":", id);
+
+    /// <summary>
+    /// Drops the user's entries from an in-process cache keyed by store keys (GDPR erase). Walks the cache: erasures are
+    /// rare, and the caches are size-bounded.
+    /// </summary>
+    internal static void RemoveUserEntries(this Microsoft.Extensions.Caching.Memory.MemoryCache cache, string pseudonym)
+    {
+        var prefix = UserTag(pseudonym) + ":";
+        foreach (var key in cache.Keys)
+        {
+            if (key is string name && name.StartsWith(prefix, StringComparison.Ordinal))
+            {
+                cache.Remove(key);
+            }
+        }
+    }
 }
