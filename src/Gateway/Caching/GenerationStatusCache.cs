@@ -24,21 +24,21 @@ internal sealed class GenerationStatusCache(IGatewayStore store, MemoryCache mem
 {
     private readonly CachingOptions _options = options.Value;
 
-    private static readonly byte[] LockValue = "1"u8.ToArray();
-
     public static string Key(IGatewayUserFeature user, string generationId) => StoreKeys.UserKey(user.Pseudonym, user.Account, "status", generationId);
 
     private static string FetchLockKey(IGatewayUserFeature user, string generationId) => Key(user, generationId) + ":fetching";
 
     /// <summary>
     /// Cross-instance stampede protection: the first instance to miss takes a short lock in the store and fetches;
-    /// the others wait (bounded) for its entry instead of calling Genlook too. <c>true</c> when this caller should fetch.
+    /// the others wait (bounded) for its entry instead of calling Genlook too. <c>Fetch</c> when this caller should fetch;
+    /// <c>Lock</c>, the token of the lock it took (none when it fetches because the lock's holder is stuck).
     /// </summary>
-    public async Task<(bool Fetch, CachedStatus? Entry)> ClaimFetchAsync(IGatewayUserFeature user, string generationId, TimeSpan maxWait, CancellationToken cancellationToken)
+    public async Task<(bool Fetch, byte[]? Lock, CachedStatus? Entry)> ClaimFetchAsync(IGatewayUserFeature user, string generationId, TimeSpan maxWait, CancellationToken cancellationToken)
     {
-        if (await store.SetIfAbsentAsync(FetchLockKey(user, generationId), LockValue, maxWait, cancellationToken))
+        var token = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
+        if (await store.SetIfAbsentAsync(FetchLockKey(user, generationId), token, maxWait, cancellationToken))
         {
-            return (true, null);
+            return (true, token, null);
         }
 
         var deadline = time.GetUtcNow() + maxWait;
@@ -47,15 +47,16 @@ internal sealed class GenerationStatusCache(IGatewayStore store, MemoryCache mem
             await Task.Delay(TimeSpan.FromMilliseconds(25), time, cancellationToken);
             if (await TryGetAsync(user, generationId, cancellationToken) is { } entry)
             {
-                return (false, entry);
+                return (false, null, entry);
             }
         }
 
-        return (true, null); // the other instance is stuck: ask for ourselves
+        return (true, null, null); // the other instance is stuck: ask for ourselves
     }
 
-    public Task ReleaseFetchAsync(IGatewayUserFeature user, string generationId) =>
-        store.DeleteAsync([FetchLockKey(user, generationId)], CancellationToken.None);
+    /// <summary>Frees the lock <paramref name="token"/> took, if it still holds it: never another instance's, taken after ours expired.</summary>
+    public Task ReleaseFetchAsync(IGatewayUserFeature user, string generationId, byte[]? token) =>
+        token is null ? Task.CompletedTask : store.DeleteIfHeldAsync(FetchLockKey(user, generationId), token, CancellationToken.None);
 
     public async Task<CachedStatus?> TryGetAsync(IGatewayUserFeature user, string generationId, CancellationToken cancellationToken)
     {

@@ -57,7 +57,7 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
 
         try
         {
-            var (fetch, fromOtherInstance) = await cache.ClaimFetchAsync(user, id, FlightWait / 5, context.RequestAborted);
+            var (fetch, fetchLock, fromOtherInstance) = await cache.ClaimFetchAsync(user, id, FlightWait / 5, context.RequestAborted);
             if (!fetch)
             {
                 flight.TrySetResult(fromOtherInstance);
@@ -72,7 +72,7 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
             }
             finally
             {
-                await cache.ReleaseFetchAsync(user, id);
+                await cache.ReleaseFetchAsync(user, id, fetchLock);
             }
 
             // Only now this client's copy: the followers have theirs already, so this client leaving cannot fail them.

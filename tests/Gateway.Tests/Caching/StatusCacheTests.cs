@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using Genlook.Gateway.Caching;
+using Genlook.Gateway.Identity;
 using Genlook.Gateway.Observability;
 using Genlook.Gateway.Storage;
 using Genlook.Gateway.Tests.Infrastructure;
@@ -55,6 +57,24 @@ public sealed class StatusCacheTests : IAsyncLifetime
         Assert.StartsWith("\"reads\";", response.Headers.GetValues("RateLimit").Single(), StringComparison.Ordinal);
         Assert.StartsWith("\"reads\";", response.Headers.GetValues("RateLimit-Policy").Single(), StringComparison.Ordinal);
         Assert.Equal("genlook-gateway; fwd=miss", response.Headers.GetValues("Cache-Status").Single());
+    }
+
+    [Fact]
+    public async Task FetchLock_ReleasedLate_LeavesTheLockAnotherInstanceTookSince()
+    {
+        var cache = _first.Services.GetRequiredService<GenerationStatusCache>();
+        var user = new GatewayUserFeature(Guid.NewGuid().ToString("N"), "default");
+        var lockKey = GenerationStatusCache.Key(user, "gen_late") + ":fetching";
+        await using var redis = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
+
+        var (fetch, token, _) = await cache.ClaimFetchAsync(user, "gen_late", TimeSpan.FromSeconds(2), CancellationToken.None);
+        Assert.True(fetch);
+
+        // Our lock expired while Genlook was slow, and another instance's poll took it.
+        await redis.GetDatabase().StringSetAsync(lockKey, "another-instance", TimeSpan.FromSeconds(30));
+        await cache.ReleaseFetchAsync(user, "gen_late", token);
+
+        Assert.Equal("another-instance", (string?)await redis.GetDatabase().StringGetAsync(lockKey));
     }
 
     [Fact]
