@@ -134,17 +134,23 @@ public sealed class GdprEraseTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EraseUser_SubjectWithSlashAndPipe_IsErasedUnderItsOwnPseudonym()
-    {
-        const string subject = "oidc|tenant/user 42";
-        var session = new AppSession(_app.ClientFor(subject));
-        await session.UploadImageIdAsync();
-        var uploaded = _app.Emulator.Requests.Matching("POST", "/tryon/v1/images/upload").Single().Parts.Single(p => p.Name == "externalUserId").Value;
+    public Task EraseUser_SubjectWithSlashAndPipe_IsErasedUnderItsOwnPseudonym() =>
+        AssertErasedUnderOwnPseudonymAsync(_app, "oidc|tenant/user 42");
 
-        var accepted = await _app.ClientFor("officer", scope: "gdpr:erase").DeleteAsync("/gdpr/users/" + Uri.EscapeDataString(subject));
+    /// <summary>
+    /// The user <paramref name="subject"/> uploads, an admin erases the subject sent percent-encoded, and Genlook is asked
+    /// to delete exactly the pseudonym the upload carried.
+    /// </summary>
+    internal static async Task AssertErasedUnderOwnPseudonymAsync(GatewayApp app, string subject)
+    {
+        var session = new AppSession(app.ClientFor(subject));
+        await session.UploadImageIdAsync();
+        var uploaded = app.Emulator.Requests.Matching("POST", "/tryon/v1/images/upload").Single().Parts.Single(p => p.Name == "externalUserId").Value;
+
+        var accepted = await app.ClientFor("officer", scope: "gdpr:erase").DeleteAsync("/gdpr/users/" + Uri.EscapeDataString(subject));
         Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, await accepted.Content.ReadAsStringAsync());
 
-        Assert.True(await Poll.UntilAsync(() => Task.FromResult(_app.Emulator.State.DeletedCustomers.Contains(uploaded)), TimeSpan.FromSeconds(15)));
+        Assert.True(await Poll.UntilAsync(() => Task.FromResult(app.Emulator.State.DeletedCustomers.Contains(uploaded)), TimeSpan.FromSeconds(15)));
     }
 
     [Fact]

@@ -38,14 +38,8 @@ public sealed class GdprJobLockTests : IAsyncLifetime
     [Fact]
     public async Task WorkAsync_PassLongerThanClaimIdleTime_KeepsTheLock()
     {
-        var entry = await AcceptedJobAsync();
-        var worker = ActivatorUtilities.CreateInstance<GdprWorker>(_app.Services);
+        var (entry, lockKey, pass) = await StartSlowPassAsync();
         var db = _connection.GetDatabase();
-        var lockKey = GdprJobStore.LockKey(entry.JobId);
-        _app.Emulator.Faults.Delay(3 * ClaimIdleTime, pathPrefix: "/tryon/v1/customers/", times: 1);
-
-        var pass = worker.WorkAsync(entry, CancellationToken.None);
-        Assert.True(await Poll.UntilAsync(() => db.KeyExistsAsync(lockKey), TimeSpan.FromSeconds(5)), "the worker did not lock the job");
 
         // Another instance tries to take the job for as long as the pass runs (three lock lifetimes).
         var taken = false;
@@ -64,13 +58,8 @@ public sealed class GdprJobLockTests : IAsyncLifetime
     [Fact]
     public async Task WorkAsync_LockTakenOverMidPass_LeavesTheSuccessorsStateAndLock()
     {
-        var entry = await AcceptedJobAsync();
-        var worker = ActivatorUtilities.CreateInstance<GdprWorker>(_app.Services);
+        var (entry, lockKey, pass) = await StartSlowPassAsync();
         var db = _connection.GetDatabase();
-        var lockKey = GdprJobStore.LockKey(entry.JobId);
-        _app.Emulator.Faults.Delay(3 * ClaimIdleTime, pathPrefix: "/tryon/v1/customers/", times: 1);
-        var pass = worker.WorkAsync(entry, CancellationToken.None);
-        Assert.True(await Poll.UntilAsync(() => db.KeyExistsAsync(lockKey), TimeSpan.FromSeconds(5)), "the worker did not lock the job");
 
         // The worker stalled past its lock; another instance took the lock and has saved the job since.
         await db.StringSetAsync(lockKey, "another-instance", TimeSpan.FromSeconds(30));
@@ -80,6 +69,18 @@ public sealed class GdprJobLockTests : IAsyncLifetime
 
         Assert.Equal(successor, (await db.StringGetAsync(GdprJobStore.Key(entry.JobId))).ToString());
         Assert.Equal("another-instance", (await db.StringGetAsync(lockKey)).ToString());
+    }
+
+    /// <summary>A worker's pass over a new job, with Genlook's erase slowed to three lock lifetimes; returns once it holds the lock.</summary>
+    private async Task<(GdprQueueEntry Entry, string LockKey, Task Pass)> StartSlowPassAsync()
+    {
+        var entry = await AcceptedJobAsync();
+        var worker = ActivatorUtilities.CreateInstance<GdprWorker>(_app.Services);
+        var lockKey = GdprJobStore.LockKey(entry.JobId);
+        _app.Emulator.Faults.Delay(3 * ClaimIdleTime, pathPrefix: "/tryon/v1/customers/", times: 1);
+        var pass = worker.WorkAsync(entry, CancellationToken.None);
+        Assert.True(await Poll.UntilAsync(() => _connection.GetDatabase().KeyExistsAsync(lockKey), TimeSpan.FromSeconds(5)), "the worker did not lock the job");
+        return (entry, lockKey, pass);
     }
 
     private async Task<GdprQueueEntry> AcceptedJobAsync()
