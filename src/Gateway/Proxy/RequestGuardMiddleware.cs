@@ -30,7 +30,9 @@ internal sealed class RequestGuardMiddleware(RequestDelegate next, IOptions<Gate
         }
 
         // The server's own limit becomes the gateway's (Kestrel's default, 30 MB, would refuse a legal try-on with several
-        // 10 MB images). A chunked body that passes it is then stopped by the server while it is read.
+        // 10 MB images). A chunked body that passes it is then stopped by the server while it is read. Per request, after
+        // the check above, not in Kestrel's options: with the server's limit below an announced length, Kestrel would not
+        // drain the unread body after the 413 and would cut the connection while the app is still sending.
         if (context.Features.Get<IHttpMaxRequestBodySizeFeature>() is { IsReadOnly: false } bodySize)
         {
             bodySize.MaxRequestBodySize = options.MaxRequestBodyBytes;
