@@ -1,3 +1,4 @@
+using System.Diagnostics.CodeAnalysis;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
@@ -11,6 +12,10 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
 {
     private const string AnonPrefix = "_anon_";
     private const int DefaultKeepForDays = 7;
+
+    /// <summary>Lifetimes by creation path (breaking-changes-alpha-to-v1): inline 15 days, one-shot 7 days from last use.</summary>
+    private const int InlineValidForDays = 15;
+    private const int OneShotValidForDays = 7;
 
     private EmulatorOptions Options => options.Value;
 
@@ -134,6 +139,7 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
         var now = time.GetUtcNow();
         var externalId = (string?)product["externalId"];
         var inline = product.ContainsKey("images") || product.ContainsKey("title") || product.ContainsKey("description") || product.ContainsKey("validForDays");
+        var exists = externalId is not null && TryGetLiveProduct(externalId, now, out _);
         if (externalId is null)
         {
             if (product["images"] is not JsonArray { Count: > 0 })
@@ -142,28 +148,31 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
             }
 
             externalId = AnonPrefix + Hex(8);
-            Upsert(externalId, product, oneShot: true, now);
+            Upsert(externalId, product, OneShotValidForDays, oneShot: true, now);
         }
-        else if (externalId.StartsWith(AnonPrefix, StringComparison.Ordinal) && (inline || !state.Products.ContainsKey(externalId)))
+        else if (externalId.StartsWith(AnonPrefix, StringComparison.Ordinal) && (inline || !exists))
         {
             // A one-shot's server id may be passed back by reference (the docs invite it), but never defined by a caller.
             return Error(409, "RESERVED_EXTERNAL_ID", "The _anon_ prefix is reserved for server-generated IDs.");
         }
         else if (!inline)
         {
-            if (!state.Products.ContainsKey(externalId))
+            if (!exists)
             {
                 return Error(404, "PRODUCT_NOT_FOUND", $"Product '{externalId}' not found.");
             }
+
+            // A generation is a use: it restarts the product's lifetime.
+            Touch(externalId, now);
         }
         else
         {
-            if (!state.Products.ContainsKey(externalId) && product["images"] is not JsonArray { Count: > 0 })
+            if (!exists && product["images"] is not JsonArray { Count: > 0 })
             {
                 return Error(400, "PRODUCT_IMAGES_REQUIRED", "Creating a product needs at least one image.");
             }
 
-            Upsert(externalId, product, oneShot: false, now);
+            Upsert(externalId, product, InlineValidForDays, oneShot: false, now);
         }
 
         // Offline nothing is downloaded; a dead product image host surfaces later, as Genlook's pipeline would report it.
@@ -243,34 +252,37 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
             return imageError;
         }
 
-        if (!state.Products.ContainsKey(externalId) && body["images"] is not JsonArray { Count: > 0 })
+        var now = time.GetUtcNow();
+        if (!TryGetLiveProduct(externalId, now, out _) && body["images"] is not JsonArray { Count: > 0 })
         {
             return Error(400, "PRODUCT_IMAGES_REQUIRED", "Creating a product needs at least one image.");
         }
 
-        return EmulatorJson.Ok(ProductResponse.From(Upsert(externalId, body, oneShot: false, time.GetUtcNow())));
+        // Kept forever unless the caller sets validForDays.
+        return EmulatorJson.Ok(ProductResponse.From(Upsert(externalId, body, defaultValidForDays: null, oneShot: false, now)));
     }
 
     public IResult ListProducts()
     {
-        var items = state.Products.Values.Where(p => !p.OneShot).OrderBy(p => p.ExternalId, StringComparer.Ordinal).Select(ProductResponse.From).ToArray();
+        var now = time.GetUtcNow();
+        var items = state.Products.Values.Where(p => !p.OneShot && IsLive(p, now)).OrderBy(p => p.ExternalId, StringComparer.Ordinal).Select(ProductResponse.From).ToArray();
         return EmulatorJson.Ok(new ProductListResponse(items, items.Length));
     }
 
     public IResult GetProduct(string externalId) =>
-        state.Products.TryGetValue(externalId, out var product)
+        TryGetLiveProduct(externalId, time.GetUtcNow(), out var product)
             ? EmulatorJson.Ok(ProductResponse.From(product))
             : Error(404, "PRODUCT_NOT_FOUND", $"Product '{externalId}' not found.");
 
     public IResult ProductStats(string externalId)
     {
-        if (!state.Products.ContainsKey(externalId))
+        var now = time.GetUtcNow();
+        if (!TryGetLiveProduct(externalId, now, out _))
         {
             return Error(404, "PRODUCT_NOT_FOUND", $"Product '{externalId}' not found.");
         }
 
         int pending = 0, processing = 0, completed = 0, failed = 0;
-        var now = time.GetUtcNow();
         foreach (var generation in state.Generations.Values)
         {
             if (generation.ProductExternalId != externalId)
@@ -293,7 +305,9 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
     }
 
     public IResult DeleteProduct(string externalId) =>
-        state.Products.TryRemove(externalId, out _) ? Results.NoContent() : Error(404, "PRODUCT_NOT_FOUND", $"Product '{externalId}' not found.");
+        TryGetLiveProduct(externalId, time.GetUtcNow(), out _) && state.Products.TryRemove(externalId, out _)
+            ? Results.NoContent()
+            : Error(404, "PRODUCT_NOT_FOUND", $"Product '{externalId}' not found.");
 
     public IResult DeleteCustomer(string customerId)
     {
@@ -322,17 +336,21 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
             : age >= Options.PendingFor ? "PROCESSING" : "PENDING";
     }
 
-    private StoredProduct Upsert(string externalId, JsonObject fields, bool oneShot, DateTimeOffset now)
+    /// <param name="defaultValidForDays">The lifetime of a new product whose body does not set one (fixed for one-shots).</param>
+    private StoredProduct Upsert(string externalId, JsonObject fields, int? defaultValidForDays, bool oneShot, DateTimeOffset now)
     {
         var title = fields.ContainsKey("title") ? (string?)fields["title"] : null;
         var description = fields.ContainsKey("description") ? (string?)fields["description"] : null;
         var images = fields["images"] is JsonArray array ? array.Select(ImageReference).ToArray() : null;
-        var validForDays = fields["validForDays"] is JsonValue days ? days.GetValue<int>() : (int?)null;
+        var validForDays = oneShot || !fields.ContainsKey("validForDays")
+            ? defaultValidForDays
+            : fields["validForDays"] is JsonValue days ? days.GetValue<int>() : (int?)null;
 
-        // POST /products merges over what is stored: a field left out keeps its value, an explicit null clears it.
+        // POST /products merges over what is stored: a field left out keeps its value, an explicit null clears it
+        // (validForDays: null promotes a product to "kept forever").
         return state.Products.AddOrUpdate(
             externalId,
-            static (id, a) => new StoredProduct(id, a.title, a.description, a.images ?? [], a.oneShot ? 7 : a.validForDays, a.oneShot, a.now, a.now),
+            static (id, a) => new StoredProduct(id, a.title, a.description, a.images ?? [], a.validForDays, a.oneShot, a.now, a.now, a.now),
             static (_, existing, a) => existing with
             {
                 Title = a.fields.ContainsKey("title") ? a.title : existing.Title,
@@ -340,8 +358,40 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
                 Images = a.images ?? existing.Images,
                 ValidForDays = a.fields.ContainsKey("validForDays") ? a.validForDays : existing.ValidForDays,
                 UpdatedAt = a.now,
+                LastUsedAt = a.now,
             },
             (fields, title, description, images, validForDays, oneShot, now));
+    }
+
+    /// <summary>
+    /// The product, unless it does not exist or has outlived its <c>validForDays</c> since its last use; an expired one
+    /// is dropped, so every route then answers <c>PRODUCT_NOT_FOUND</c> and an inline upsert creates it afresh.
+    /// </summary>
+    private bool TryGetLiveProduct(string externalId, DateTimeOffset now, [NotNullWhen(true)] out StoredProduct? product)
+    {
+        if (state.Products.TryGetValue(externalId, out product))
+        {
+            if (IsLive(product, now))
+            {
+                return true;
+            }
+
+            state.Products.TryRemove(new KeyValuePair<string, StoredProduct>(externalId, product));
+        }
+
+        product = null;
+        return false;
+    }
+
+    private static bool IsLive(StoredProduct product, DateTimeOffset now) =>
+        product.ValidForDays is not { } days || now < product.LastUsedAt.AddDays(days);
+
+    private void Touch(string externalId, DateTimeOffset now)
+    {
+        while (state.Products.TryGetValue(externalId, out var product) &&
+               !state.Products.TryUpdate(externalId, product with { LastUsedAt = now }, product))
+        {
+        }
     }
 
     /// <summary>URL images echo their URL; multipart ones get an opaque internal reference, as the docs describe.</summary>

@@ -56,9 +56,11 @@ public sealed class EmulatorState
 internal sealed record StoredUpload(string? ExternalUserId, DateTimeOffset ExpiresAt);
 
 /// <summary>Immutable, replaced as a whole on update, so concurrent upserts never expose a half-written product.</summary>
+/// <param name="ValidForDays">Days the product lives after <paramref name="LastUsedAt"/>; <c>null</c>: kept forever.</param>
+/// <param name="LastUsedAt">The last upsert or generation, which restarts the lifetime.</param>
 internal sealed record StoredProduct(
     string ExternalId, string? Title, string? Description, IReadOnlyList<string> Images, int? ValidForDays, bool OneShot,
-    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt);
+    DateTimeOffset CreatedAt, DateTimeOffset UpdatedAt, DateTimeOffset LastUsedAt);
 
 /// <summary><see cref="FailureCode"/> set means the generation ends <c>FAILED</c> instead of <c>COMPLETED</c>.</summary>
 internal sealed record StoredGeneration(string ProductExternalId, string? ExternalUserId, DateTimeOffset CreatedAt, string? FailureCode);
