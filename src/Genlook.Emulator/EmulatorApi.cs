@@ -74,12 +74,13 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
         var externalUserId = form.Field("externalUserId") ?? (Options.Strict ? null : form.Field("customerId"));
         var now = time.GetUtcNow();
         var imageId = string.Create(CultureInfo.InvariantCulture, $"retention-{days}d/acc_emu/customer/{now:yyyyMMdd}-{Hex(6)}.{extension ?? "jpeg"}");
-        state.Uploads[imageId] = new StoredUpload(externalUserId, now.AddDays(days));
+        AccountOf(context).Uploads[imageId] = new StoredUpload(externalUserId, now.AddDays(days));
         return EmulatorJson.Ok(new UploadResponse(imageId));
     }
 
     public IResult TryOn(HttpContext context)
     {
+        var account = AccountOf(context);
         var request = Parsed(context);
         if (ReadBody(request, out var bodyError) is not { } body)
         {
@@ -126,7 +127,7 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
             return Error(400, "CUSTOMER_IMAGE_REQUIRED", "person is missing.");
         }
 
-        if (PersonImageError(body["person"], request) is { } personError)
+        if (PersonImageError(account, body["person"], request) is { } personError)
         {
             return personError;
         }
@@ -139,7 +140,7 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
         var now = time.GetUtcNow();
         var externalId = (string?)product["externalId"];
         var inline = product.ContainsKey("images") || product.ContainsKey("title") || product.ContainsKey("description") || product.ContainsKey("validForDays");
-        var exists = externalId is not null && TryGetLiveProduct(externalId, now, out _);
+        var exists = externalId is not null && TryGetLiveProduct(account, externalId, now, out _);
         if (externalId is null)
         {
             if (product["images"] is not JsonArray { Count: > 0 })
@@ -148,7 +149,7 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
             }
 
             externalId = AnonPrefix + Hex(8);
-            Upsert(externalId, product, OneShotValidForDays, oneShot: true, now);
+            Upsert(account, externalId, product, OneShotValidForDays, oneShot: true, now);
         }
         else if (externalId.StartsWith(AnonPrefix, StringComparison.Ordinal) && (inline || !exists))
         {
@@ -163,7 +164,7 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
             }
 
             // A generation is a use: it restarts the product's lifetime.
-            Touch(externalId, now);
+            Touch(account, externalId, now);
         }
         else
         {
@@ -172,7 +173,7 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
                 return Error(400, "PRODUCT_IMAGES_REQUIRED", "Creating a product needs at least one image.");
             }
 
-            Upsert(externalId, product, InlineValidForDays, oneShot: false, now);
+            Upsert(account, externalId, product, InlineValidForDays, oneShot: false, now);
         }
 
         // Offline nothing is downloaded; a dead product image host surfaces later, as Genlook's pipeline would report it.
@@ -180,13 +181,13 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
             ? "PRODUCT_IMAGE_FETCH_FAILED"
             : null;
         var generationId = "gen_" + Hex(10);
-        state.Generations[generationId] = new StoredGeneration(externalId, (string?)body["externalUserId"], now, failure);
+        account.Generations[generationId] = new StoredGeneration(externalId, (string?)body["externalUserId"], now, failure);
         return EmulatorJson.Ok(new TryOnResponse(generationId, "PENDING", externalId));
     }
 
     public IResult Generation(HttpContext context, string id)
     {
-        if (!state.Generations.TryGetValue(id, out var generation))
+        if (!AccountOf(context).Generations.TryGetValue(id, out var generation))
         {
             return Error(404, "GENERATION_NOT_FOUND", "Generation not found.");
         }
@@ -206,6 +207,7 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
 
     public IResult UpsertProduct(HttpContext context)
     {
+        var account = AccountOf(context);
         var request = Parsed(context);
         if (ReadBody(request, out var bodyError) is not { } body)
         {
@@ -253,37 +255,38 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
         }
 
         var now = time.GetUtcNow();
-        if (!TryGetLiveProduct(externalId, now, out _) && body["images"] is not JsonArray { Count: > 0 })
+        if (!TryGetLiveProduct(account, externalId, now, out _) && body["images"] is not JsonArray { Count: > 0 })
         {
             return Error(400, "PRODUCT_IMAGES_REQUIRED", "Creating a product needs at least one image.");
         }
 
         // Kept forever unless the caller sets validForDays.
-        return EmulatorJson.Ok(ProductResponse.From(Upsert(externalId, body, defaultValidForDays: null, oneShot: false, now)));
+        return EmulatorJson.Ok(ProductResponse.From(Upsert(account, externalId, body, defaultValidForDays: null, oneShot: false, now)));
     }
 
-    public IResult ListProducts()
+    public IResult ListProducts(HttpContext context)
     {
         var now = time.GetUtcNow();
-        var items = state.Products.Values.Where(p => !p.OneShot && IsLive(p, now)).OrderBy(p => p.ExternalId, StringComparer.Ordinal).Select(ProductResponse.From).ToArray();
+        var items = AccountOf(context).Products.Values.Where(p => !p.OneShot && IsLive(p, now)).OrderBy(p => p.ExternalId, StringComparer.Ordinal).Select(ProductResponse.From).ToArray();
         return EmulatorJson.Ok(new ProductListResponse(items, items.Length));
     }
 
-    public IResult GetProduct(string externalId) =>
-        TryGetLiveProduct(externalId, time.GetUtcNow(), out var product)
+    public IResult GetProduct(HttpContext context, string externalId) =>
+        TryGetLiveProduct(AccountOf(context), externalId, time.GetUtcNow(), out var product)
             ? EmulatorJson.Ok(ProductResponse.From(product))
             : Error(404, "PRODUCT_NOT_FOUND", $"Product '{externalId}' not found.");
 
-    public IResult ProductStats(string externalId)
+    public IResult ProductStats(HttpContext context, string externalId)
     {
+        var account = AccountOf(context);
         var now = time.GetUtcNow();
-        if (!TryGetLiveProduct(externalId, now, out _))
+        if (!TryGetLiveProduct(account, externalId, now, out _))
         {
             return Error(404, "PRODUCT_NOT_FOUND", $"Product '{externalId}' not found.");
         }
 
         int pending = 0, processing = 0, completed = 0, failed = 0;
-        foreach (var generation in state.Generations.Values)
+        foreach (var generation in account.Generations.Values)
         {
             if (generation.ProductExternalId != externalId)
             {
@@ -304,14 +307,14 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
         return EmulatorJson.Ok(new ProductStatsResponse(externalId, new StatusTotals(pending, processing, completed, failed), average));
     }
 
-    public IResult DeleteProduct(string externalId) =>
-        TryGetLiveProduct(externalId, time.GetUtcNow(), out _) && state.Products.TryRemove(externalId, out _)
+    public IResult DeleteProduct(HttpContext context, string externalId) =>
+        AccountOf(context) is var account && TryGetLiveProduct(account, externalId, time.GetUtcNow(), out _) && account.Products.TryRemove(externalId, out _)
             ? Results.NoContent()
             : Error(404, "PRODUCT_NOT_FOUND", $"Product '{externalId}' not found.");
 
-    public IResult DeleteCustomer(string customerId)
+    public IResult DeleteCustomer(HttpContext context, string customerId)
     {
-        state.DeleteCustomer(customerId);
+        state.DeleteCustomer(AccountOf(context), customerId);
         return Results.NoContent();
     }
 
@@ -321,7 +324,7 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
         var generationId = file.EndsWith(".png", StringComparison.Ordinal) ? file[..^4] : file;
         return results.Check(generationId, date, expires, signature) switch
         {
-            null when !state.Generations.ContainsKey(generationId) => Results.Text("NoSuchKey: The specified key does not exist.", "text/plain", statusCode: 404),
+            null when !state.GenerationExists(generationId) => Results.Text("NoSuchKey: The specified key does not exist.", "text/plain", statusCode: 404),
             null => Results.Bytes(ResultImages.Png, "image/png"),
             403 => Results.Text("SignatureDoesNotMatch: The request signature we calculated does not match the signature you provided.", "text/plain", statusCode: 403),
             var status => Results.Text("ExpiredToken: Invalid argument. Request has expired.", "text/plain", statusCode: status),
@@ -337,7 +340,7 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
     }
 
     /// <param name="defaultValidForDays">The lifetime of a new product whose body does not set one (fixed for one-shots).</param>
-    private StoredProduct Upsert(string externalId, JsonObject fields, int? defaultValidForDays, bool oneShot, DateTimeOffset now)
+    private static StoredProduct Upsert(EmulatorAccount account, string externalId, JsonObject fields, int? defaultValidForDays, bool oneShot, DateTimeOffset now)
     {
         var title = fields.ContainsKey("title") ? (string?)fields["title"] : null;
         var description = fields.ContainsKey("description") ? (string?)fields["description"] : null;
@@ -348,7 +351,7 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
 
         // POST /products merges over what is stored: a field left out keeps its value, an explicit null clears it
         // (validForDays: null promotes a product to "kept forever").
-        return state.Products.AddOrUpdate(
+        return account.Products.AddOrUpdate(
             externalId,
             static (id, a) => new StoredProduct(id, a.title, a.description, a.images ?? [], a.validForDays, a.oneShot, a.now, a.now, a.now),
             static (_, existing, a) => existing with
@@ -367,16 +370,16 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
     /// The product, unless it does not exist or has outlived its <c>validForDays</c> since its last use; an expired one
     /// is dropped, so every route then answers <c>PRODUCT_NOT_FOUND</c> and an inline upsert creates it afresh.
     /// </summary>
-    private bool TryGetLiveProduct(string externalId, DateTimeOffset now, [NotNullWhen(true)] out StoredProduct? product)
+    private static bool TryGetLiveProduct(EmulatorAccount account, string externalId, DateTimeOffset now, [NotNullWhen(true)] out StoredProduct? product)
     {
-        if (state.Products.TryGetValue(externalId, out product))
+        if (account.Products.TryGetValue(externalId, out product))
         {
             if (IsLive(product, now))
             {
                 return true;
             }
 
-            state.Products.TryRemove(new KeyValuePair<string, StoredProduct>(externalId, product));
+            account.Products.TryRemove(new KeyValuePair<string, StoredProduct>(externalId, product));
         }
 
         product = null;
@@ -386,10 +389,10 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
     private static bool IsLive(StoredProduct product, DateTimeOffset now) =>
         product.ValidForDays is not { } days || now < product.LastUsedAt.AddDays(days);
 
-    private void Touch(string externalId, DateTimeOffset now)
+    private static void Touch(EmulatorAccount account, string externalId, DateTimeOffset now)
     {
-        while (state.Products.TryGetValue(externalId, out var product) &&
-               !state.Products.TryUpdate(externalId, product with { LastUsedAt = now }, product))
+        while (account.Products.TryGetValue(externalId, out var product) &&
+               !account.Products.TryUpdate(externalId, product with { LastUsedAt = now }, product))
         {
         }
     }
@@ -399,6 +402,9 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
         image is JsonObject { } entry && entry["source"] is JsonObject source
             ? (string?)source["url"] ?? "gs://genlook-emulator/products/" + (string?)source["fileKey"]
             : string.Empty;
+
+    /// <summary>The caller's account: each accepted key is an account of its own (the pipeline has checked the key).</summary>
+    private EmulatorAccount AccountOf(HttpContext context) => state.Account(context.Request.Headers["x-api-key"].ToString());
 
     private static ParsedRequest Parsed(HttpContext context) => context.Features.Get<ParsedRequest>() ?? ParsedRequest.Empty;
 
@@ -490,7 +496,7 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
         }
     }
 
-    private IResult? PersonImageError(JsonNode? person, ParsedRequest request)
+    private IResult? PersonImageError(EmulatorAccount account, JsonNode? person, ParsedRequest request)
     {
         if (person is not JsonObject { } owner || owner["image"] is not JsonObject image || image["source"] is not JsonObject source)
         {
@@ -517,7 +523,7 @@ internal sealed class EmulatorApi(EmulatorState state, IOptions<EmulatorOptions>
 
         if ((string?)source["id"] is { } id)
         {
-            return state.Uploads.TryGetValue(id, out var upload) && upload.ExpiresAt > time.GetUtcNow()
+            return account.Uploads.TryGetValue(id, out var upload) && upload.ExpiresAt > time.GetUtcNow()
                 ? null
                 : EmulatorErrors.Validation("person.image.source.id", "Unknown image id");
         }

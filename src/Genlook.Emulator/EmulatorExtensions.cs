@@ -36,11 +36,11 @@ public static class EmulatorEndpointRouteBuilderExtensions
         api.MapPost("/try-on", (HttpContext c, EmulatorApi a) => a.TryOn(c));
         api.MapGet("/generations/{id}", (HttpContext c, string id, EmulatorApi a) => a.Generation(c, id));
         api.MapPost("/products", (HttpContext c, EmulatorApi a) => a.UpsertProduct(c));
-        api.MapGet("/products", (EmulatorApi a) => a.ListProducts());
-        api.MapGet("/products/{externalId}", (string externalId, EmulatorApi a) => a.GetProduct(externalId));
-        api.MapGet("/products/{externalId}/stats", (string externalId, EmulatorApi a) => a.ProductStats(externalId));
-        api.MapDelete("/products/{externalId}", (string externalId, EmulatorApi a) => a.DeleteProduct(externalId));
-        api.MapDelete("/customers/{customerId}", (string customerId, EmulatorApi a) => a.DeleteCustomer(customerId));
+        api.MapGet("/products", (HttpContext c, EmulatorApi a) => a.ListProducts(c));
+        api.MapGet("/products/{externalId}", (HttpContext c, string externalId, EmulatorApi a) => a.GetProduct(c, externalId));
+        api.MapGet("/products/{externalId}/stats", (HttpContext c, string externalId, EmulatorApi a) => a.ProductStats(c, externalId));
+        api.MapDelete("/products/{externalId}", (HttpContext c, string externalId, EmulatorApi a) => a.DeleteProduct(c, externalId));
+        api.MapDelete("/customers/{customerId}", (HttpContext c, string customerId, EmulatorApi a) => a.DeleteCustomer(c, customerId));
 
         // Removed in v1 (GET /generations, PATCH /products/{id}) and anything unknown: ROUTE_NOT_FOUND, like Genlook.
         // A method-less catch-all wins over 405 because routing only reports 405 when no candidate accepts the method.

@@ -3,7 +3,7 @@ namespace Genlook.Emulator;
 /// <summary>How the emulator behaves (configuration section <c>Emulator</c> when run on its own).</summary>
 public sealed class EmulatorOptions
 {
-    /// <summary>Accepted <c>x-api-key</c> values. Defaults to <c>gk_dev_emulator</c>.</summary>
+    /// <summary>Accepted <c>x-api-key</c> values, each the key of an account of its own (own uploads, catalog, generations). Defaults to <c>gk_dev_emulator</c>.</summary>
     public List<string> ApiKeys { get; set; } = ["gk_dev_emulator"];
 
     /// <summary>Reject every deprecated (pre-1.4) request shape with <c>400 VALIDATION_FAILED</c>. Defaults to <c>true</c>.</summary>

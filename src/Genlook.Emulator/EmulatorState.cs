@@ -2,39 +2,57 @@ using System.Collections.Concurrent;
 
 namespace Genlook.Emulator;
 
-/// <summary>What the emulated Genlook account holds: uploads, products, generations, erased customers.</summary>
+/// <summary>
+/// What the emulated Genlook holds, per account: each accepted <c>x-api-key</c> is an account of its own, with its own
+/// uploads, catalog and generations, as on Genlook (an id from one account does not exist on another).
+/// </summary>
 public sealed class EmulatorState
 {
     private readonly ConcurrentQueue<string> _deletedCustomers = new();
+    private readonly ConcurrentDictionary<string, EmulatorAccount> _accounts = new(StringComparer.Ordinal);
 
-    public int GenerationCount => Generations.Count;
+    /// <summary>Generations on all accounts.</summary>
+    public int GenerationCount => _accounts.Values.Sum(a => a.Generations.Count);
 
-    /// <summary>Every id passed to <c>DELETE /customers/{id}</c>, in order, duplicates kept.</summary>
+    /// <summary>Every id passed to <c>DELETE /customers/{id}</c> on any account, in order, duplicates kept.</summary>
     public IReadOnlyCollection<string> DeletedCustomers => _deletedCustomers.ToArray();
 
-    internal ConcurrentDictionary<string, StoredUpload> Uploads { get; } = new(StringComparer.Ordinal);
-
-    internal ConcurrentDictionary<string, StoredProduct> Products { get; } = new(StringComparer.Ordinal);
-
-    internal ConcurrentDictionary<string, StoredGeneration> Generations { get; } = new(StringComparer.Ordinal);
-
-    public bool ProductExists(string externalId) => Products.ContainsKey(externalId);
+    /// <summary>Whether any account stores a product with this id (expired or not).</summary>
+    public bool ProductExists(string externalId) => _accounts.Values.Any(a => a.Products.ContainsKey(externalId));
 
     public void Clear()
     {
-        Uploads.Clear();
-        Products.Clear();
-        Generations.Clear();
+        _accounts.Clear();
         _deletedCustomers.Clear();
     }
+
+    internal EmulatorAccount Account(string apiKey) => _accounts.GetOrAdd(apiKey, static _ => new EmulatorAccount());
+
+    /// <summary>Generation ids are unique across accounts; the signed result URLs carry no key.</summary>
+    internal bool GenerationExists(string generationId) => _accounts.Values.Any(a => a.Generations.ContainsKey(generationId));
+
+    internal void DeleteCustomer(EmulatorAccount account, string customerId)
+    {
+        _deletedCustomers.Enqueue(customerId);
+        account.DeleteCustomer(customerId);
+    }
+}
+
+/// <summary>One Genlook account's data.</summary>
+internal sealed class EmulatorAccount
+{
+    public ConcurrentDictionary<string, StoredUpload> Uploads { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentDictionary<string, StoredProduct> Products { get; } = new(StringComparer.Ordinal);
+
+    public ConcurrentDictionary<string, StoredGeneration> Generations { get; } = new(StringComparer.Ordinal);
 
     /// <summary>
     /// Genlook deletes the customer's images and anonymizes their generation rows; an anonymized row can no longer be
     /// read by id, so for the emulator's purposes it is simply gone.
     /// </summary>
-    internal void DeleteCustomer(string customerId)
+    public void DeleteCustomer(string customerId)
     {
-        _deletedCustomers.Enqueue(customerId);
         foreach (var (id, upload) in Uploads)
         {
             if (upload.ExternalUserId == customerId)
