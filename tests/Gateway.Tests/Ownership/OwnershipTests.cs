@@ -94,6 +94,24 @@ public sealed class OwnershipTests(RedisServer redis) : IAsyncLifetime
         Assert.True(_app.Emulator.Requests.Count == 0, spelling);
     }
 
+    [Theory]
+    [MemberData(nameof(ImageSpellings))]
+    public async Task TryOn_MultipartDataWithAnotherUsersImageInAnySpelling_IsForbiddenAndNotForwarded(string spelling, string template)
+    {
+        var aliceImage = await _alice.UploadImageIdAsync();
+        _app.Emulator.Requests.Clear();
+        using var form = new MultipartFormDataContent
+        {
+            { new StringContent(template.Replace("IMAGE", aliceImage, StringComparison.Ordinal)), "data" },
+            { new ByteArrayContent(TestImages.Png), "extra", "extra.png" },
+        };
+
+        var response = await _bob.Client.PostAsync("/tryon/v1/try-on", form);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.Forbidden, "FORBIDDEN");
+        Assert.True(_app.Emulator.Requests.Count == 0, spelling);
+    }
+
     [Fact]
     public async Task TryOn_WithImageIdNeverIssued_IsForbiddenAndNotForwarded()
     {
