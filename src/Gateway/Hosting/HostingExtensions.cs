@@ -1,5 +1,7 @@
 using Genlook.Gateway.Errors;
+using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
+using Microsoft.Extensions.Options;
 
 namespace Genlook.Gateway.Hosting;
 
@@ -12,10 +14,12 @@ public static partial class HostingExtensions
         services.AddHostedService<EmulatorHostedService>();
         services.AddHostedService<StartupBanner>();
 
-        var origins = builder.Configuration.GetSection("Cors:AllowedOrigins").Get<string[]>() ?? [];
-        services.AddCors(cors => cors.AddDefaultPolicy(policy =>
+        services.AddOptions<GatewayCorsOptions>().BindConfiguration(GatewayCorsOptions.SectionName).ValidateOnStart();
+        services.AddSingleton<IValidateOptions<GatewayCorsOptions>, GatewayCorsOptionsValidator>();
+        services.AddCors();
+        services.AddOptions<CorsOptions>().Configure<IOptions<GatewayCorsOptions>>((cors, gateway) => cors.AddDefaultPolicy(policy =>
         {
-            if (origins.Length > 0)
+            if (gateway.Value.AllowedOrigins is { Length: > 0 } origins)
             {
                 policy.WithOrigins(origins)
                     .WithMethods("GET", "POST", "PATCH", "DELETE")

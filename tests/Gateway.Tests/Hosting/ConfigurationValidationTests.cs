@@ -32,6 +32,11 @@ public sealed class ConfigurationValidationTests
     [InlineData("Genlook:Accounts:default:BaseUrl", "https://api.genlook.app/tryon/v1", "Genlook:Accounts:default:BaseUrl")]
     [InlineData("Genlook:Timeout", "-00:00:01", "Genlook:Timeout")]
     [InlineData("Genlook:DefaultAccount", "nope", "Genlook:DefaultAccount")]
+    // A browser's Origin is scheme://host[:port]: anything else never matches, and the SPA is refused without a word.
+    [InlineData("Cors:AllowedOrigins:0", "https://shop.example/", "Cors:AllowedOrigins:0")]
+    [InlineData("Cors:AllowedOrigins:0", "shop.example", "Cors:AllowedOrigins:0")]
+    // One string instead of a list (Cors__AllowedOrigins=...) binds to no origin at all.
+    [InlineData("Cors:AllowedOrigins", "https://shop.example", "Cors:AllowedOrigins:0")]
     // Keys whose issuer is not the valid issuer are not loaded: no signing key at all.
     [InlineData("Authentication:Schemes:Bearer:SigningKeys:0:Issuer", "https://unrelated.test", "Authentication:Schemes:Bearer")]
     public async Task Startup_WithoutRequiredKey_FailsNamingIt(string key, string value, string named)
@@ -62,7 +67,11 @@ public sealed class ConfigurationValidationTests
     [Fact]
     public async Task Startup_WithValidConfiguration_Serves()
     {
-        var (exitCode, output) = await RunGatewayAsync(ValidConfiguration(), expectToServe: true);
+        var configuration = ValidConfiguration();
+        configuration["Cors__AllowedOrigins__0"] = "https://shop.example";
+        configuration["Cors__AllowedOrigins__1"] = "http://localhost:3000";
+
+        var (exitCode, output) = await RunGatewayAsync(configuration, expectToServe: true);
 
         Assert.True(exitCode == 0, output);
     }
