@@ -24,7 +24,7 @@ public static partial class HostingExtensions
                 policy.WithOrigins(origins)
                     .WithMethods("GET", "POST", "PATCH", "DELETE")
                     .WithHeaders("Authorization", "Content-Type", "Idempotency-Key")
-                    .WithExposedHeaders("Location", "Retry-After", "RateLimit", "RateLimit-Policy", "Deprecation", "Link", "Cache-Status")
+                    .WithExposedHeaders("Location", "Retry-After", "RateLimit", "RateLimit-Policy", "Deprecation", "Link", "Cache-Status", "Idempotent-Replayed")
                     .SetPreflightMaxAge(TimeSpan.FromHours(1));
             }
         }));

@@ -172,6 +172,23 @@ public sealed class ProxyRoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Response_ToConfiguredOrigin_ExposesEveryHeaderTheGatewayDocuments()
+    {
+        // A browser hides every response header a script may read unless it is listed in Access-Control-Expose-Headers.
+        await using var app = await GatewayApp.StartAsync(settings: new Dictionary<string, string?> { ["Cors:AllowedOrigins:0"] = "https://shop.example" });
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/tryon/v1/products");
+        request.Headers.Add("Origin", "https://shop.example");
+
+        var response = await app.AnonymousClient().SendAsync(request);
+
+        var exposed = string.Join(",", response.Headers.GetValues("Access-Control-Expose-Headers")).Split(',').Select(h => h.Trim().ToLowerInvariant()).ToList();
+        foreach (var header in new[] { "RateLimit", "RateLimit-Policy", "Retry-After", "Deprecation", "Link", "Cache-Status", "Location", "Idempotent-Replayed" })
+        {
+            Assert.Contains(header.ToLowerInvariant(), exposed);
+        }
+    }
+
+    [Fact]
     public async Task Preflight_FromUnknownOrigin_GetsNoCorsHeaders()
     {
         await using var app = await GatewayApp.StartAsync(settings: new Dictionary<string, string?> { ["Cors:AllowedOrigins:0"] = "https://shop.example" });
