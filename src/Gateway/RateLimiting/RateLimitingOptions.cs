@@ -95,6 +95,17 @@ internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimiti
             errors.Add("RateLimiting:RedisBudget must be between 00:00:00.001 and 00:00:05.");
         }
 
+        if (options.BreakDuration <= TimeSpan.Zero || options.BreakDuration > TimeSpan.FromHours(1))
+        {
+            errors.Add("RateLimiting:BreakDuration must be between 00:00:00.001 and 01:00:00.");
+        }
+
+        // The binder turns any number into the enum: "2" would quietly act as open.
+        if (!Enum.IsDefined(options.FailureMode))
+        {
+            errors.Add("RateLimiting:FailureMode must be 'open' or 'closed'.");
+        }
+
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
     }
 }

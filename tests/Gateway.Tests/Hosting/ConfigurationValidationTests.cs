@@ -32,6 +32,9 @@ public sealed class ConfigurationValidationTests
     [InlineData("Genlook:Accounts:default:BaseUrl", "https://api.genlook.app/tryon/v1", "Genlook:Accounts:default:BaseUrl")]
     [InlineData("Genlook:Timeout", "-00:00:01", "Genlook:Timeout")]
     [InlineData("Genlook:DefaultAccount", "nope", "Genlook:DefaultAccount")]
+    [InlineData("RateLimiting:BreakDuration", "-00:00:05", "RateLimiting:BreakDuration")]
+    // Enum binding takes any number: 2 is neither open nor closed.
+    [InlineData("RateLimiting:FailureMode", "2", "RateLimiting:FailureMode")]
     // A browser's Origin is scheme://host[:port]: anything else never matches, and the SPA is refused without a word.
     [InlineData("Cors:AllowedOrigins:0", "https://shop.example/", "Cors:AllowedOrigins:0")]
     [InlineData("Cors:AllowedOrigins:0", "shop.example", "Cors:AllowedOrigins:0")]
