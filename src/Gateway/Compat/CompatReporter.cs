@@ -43,6 +43,6 @@ public sealed class CompatOptions
     public const string SectionName = "Compat";
 
     /// <summary>Where the <c>Link; rel="deprecation"</c> header points. Defaults to Genlook's changelog.</summary>
-    [System.ComponentModel.DataAnnotations.Url]
+    [System.ComponentModel.DataAnnotations.Url(ErrorMessage = "Compat:MigrationGuideUrl must be an absolute URL, e.g. https://docs.example.com/migrate.")]
     public string MigrationGuideUrl { get; set; } = "https://docs.genlook.app/docs/changelog";
 }

@@ -100,10 +100,10 @@ public sealed class GatewayLimitsOptions
     public const string SectionName = "Gateway:Limits";
 
     /// <summary>Total size of request header names and values. Defaults to 16 KB (Kestrel's own hard limit is 64 KB).</summary>
-    [System.ComponentModel.DataAnnotations.Range(1024, 60 * 1024)]
+    [System.ComponentModel.DataAnnotations.Range(1024, 60 * 1024, ErrorMessage = "Gateway:Limits:MaxRequestHeadersBytes must be between {1} and {2}.")]
     public int MaxRequestHeadersBytes { get; set; } = 16 * 1024;
 
     /// <summary>Largest request body accepted. Defaults to 64 MB (several 10 MB images in one try-on).</summary>
-    [System.ComponentModel.DataAnnotations.Range(1024, long.MaxValue)]
+    [System.ComponentModel.DataAnnotations.Range(1024, long.MaxValue, ErrorMessage = "Gateway:Limits:MaxRequestBodyBytes must be at least {1}.")]
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
 }

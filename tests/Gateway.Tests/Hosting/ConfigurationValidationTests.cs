@@ -32,6 +32,10 @@ public sealed class ConfigurationValidationTests
     [InlineData("Genlook:Accounts:default:BaseUrl", "https://api.genlook.app/tryon/v1", "Genlook:Accounts:default:BaseUrl")]
     [InlineData("Genlook:Timeout", "-00:00:01", "Genlook:Timeout")]
     [InlineData("Genlook:DefaultAccount", "nope", "Genlook:DefaultAccount")]
+    [InlineData("Caching:PendingTtl", "00:05:00", "Caching:PendingTtl")]
+    [InlineData("Gdpr:MaxAttempts", "0", "Gdpr:MaxAttempts")]
+    [InlineData("Gateway:Limits:MaxRequestBodyBytes", "-1", "Gateway:Limits:MaxRequestBodyBytes")]
+    [InlineData("Compat:MigrationGuideUrl", "changelog", "Compat:MigrationGuideUrl")]
     [InlineData("RateLimiting:BreakDuration", "-00:00:05", "RateLimiting:BreakDuration")]
     // Enum binding takes any number: 2 is neither open nor closed.
     [InlineData("RateLimiting:FailureMode", "2", "RateLimiting:FailureMode")]
