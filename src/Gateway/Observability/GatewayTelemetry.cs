@@ -58,6 +58,58 @@ public sealed class GatewayTelemetry : IDisposable
         return activity;
     }
 
+    /// <summary>
+    /// The context of the current span when the gateway's spans are collected, for a store call made later on another
+    /// thread (a batch); otherwise <c>default</c>, without touching <see cref="Activity.Current"/>.
+    /// </summary>
+    public static ActivityContext CurrentContextIfTraced() =>
+        ActivitySource.HasListeners() && Activity.Current is { } current ? current.Context : default;
+
+    /// <summary>
+    /// A client span around one store call made for several requests at once (a batch): with one request it is that
+    /// request's child; with several it starts its own trace and links to each of them (the OpenTelemetry batch
+    /// convention), so every request's trace leads to the call that decided it.
+    /// </summary>
+    public static Activity? StartBatchStoreCall<T>(string operation, IReadOnlyList<T> callers, Func<T, ActivityContext> contextOf)
+    {
+        if (!ActivitySource.HasListeners())
+        {
+            return null;
+        }
+
+        ActivityContext parent = default;
+        List<ActivityLink>? links = null;
+        if (callers.Count == 1)
+        {
+            parent = contextOf(callers[0]);
+        }
+        else
+        {
+            foreach (var caller in callers)
+            {
+                if (contextOf(caller) is var context && context != default)
+                {
+                    (links ??= new List<ActivityLink>(callers.Count)).Add(new ActivityLink(context));
+                }
+            }
+        }
+
+        // The batching loop runs in whatever context it was started from: never a parent for the calls it makes.
+        Activity.Current = null;
+        var activity = ActivitySource.StartActivity(ActivityKind.Client, parent, links: links, name: "redis " + operation);
+        if (activity is not null)
+        {
+            activity.SetTag("db.system.name", "redis");
+            activity.SetTag("db.operation.name", operation);
+            if (callers.Count > 1)
+            {
+                activity.SetTag("db.operation.batch.size", callers.Count);
+            }
+        }
+
+        return activity;
+    }
+
     /// <summary><c>gateway.upstream.duration</c> (s), tagged <c>route</c> and <c>http.response.status_code</c>.</summary>
     public Histogram<double> UpstreamDuration { get; }
 

@@ -163,7 +163,7 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
 
             var (keys, args) = Encode(items);
             RedisResult answer;
-            using (Observability.GatewayTelemetry.StartStoreCall(_operation))
+            using (Observability.GatewayTelemetry.StartBatchStoreCall(_operation, batch, static pending => pending.Caller))
             {
                 // StackExchange.Redis commands take no CancellationToken: bound the wait instead (one timer per batch).
                 var call = _redis.GetDatabase().ScriptEvaluateAsync(_script, keys, args);
@@ -218,6 +218,9 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
         public TItem Item { get; } = item;
 
         public long Queued { get; } = Stopwatch.GetTimestamp();
+
+        /// <summary>The caller's span, when spans are collected: the batch's call span joins its trace or links to it.</summary>
+        public ActivityContext Caller { get; } = Observability.GatewayTelemetry.CurrentContextIfTraced();
     }
 }
 

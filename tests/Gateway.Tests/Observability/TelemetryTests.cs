@@ -155,6 +155,25 @@ public sealed class TelemetryTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task LimitedRequests_BatchedStoreCallSpans_BelongToTheirRequestsTraces()
+    {
+        // Rate-limit decisions share Redis calls (batches): each call's span is in its one request's trace, or links
+        // to every request it decided, so no request's limiter round trip is missing from its trace.
+        var clients = Enumerable.Range(0, 24).Select(i => _app.ClientFor("batch-user-" + i)).ToList();
+
+        var responses = await Task.WhenAll(clients.Select(c => c.GetAsync("/tryon/v1/products")));
+        Flush();
+
+        Assert.All(responses, r => Assert.Equal(HttpStatusCode.OK, r.StatusCode));
+        var limited = _spans.Where(s => s.Kind == ActivityKind.Server && s.GetTagItem("gateway.ratelimit.reads") is not null).ToList();
+        var calls = _spans.Where(s => s.DisplayName == "redis EVALSHA rate-limit").ToList();
+        Assert.Equal(responses.Length, limited.Count);
+        Assert.All(limited, request => Assert.Contains(calls, call =>
+            call.TraceId == request.TraceId || call.Links.Any(link => link.Context.TraceId == request.TraceId)));
+        Assert.All(calls, call => Assert.True(call.ParentSpanId == default || limited.Any(r => r.TraceId == call.TraceId), "a store call's span has a parent outside the requests it decided"));
+    }
+
+    [Fact]
     public async Task EraseWithMixedCasePath_ExportsNoSubject()
     {
         // Routing ignores case, so /GDPR/Users/{subject} reaches the erase endpoint too.
