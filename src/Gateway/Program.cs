@@ -26,8 +26,8 @@ builder.AddGatewayHosting();
 var app = builder.Build();
 
 app.UseGatewayErrors();
-app.UseGatewayRequestGuard();
 app.UseGatewayCors();
+app.UseGatewayRequestGuard();
 app.UseGatewayIdentity();
 app.UseGatewayRateLimiting();
 

@@ -33,7 +33,10 @@ public static partial class HostingExtensions
 
     /// <summary>
     /// CORS for requests that carry an <c>Origin</c> (browsers). Native apps send none, and for them the CORS middleware
-    /// would only mark the request (an items dictionary per request) before passing it on.
+    /// would only mark the request (an items dictionary per request) before passing it on. It runs ahead of the
+    /// request guard, so that the guard's own answers (an announced body over the limit, headers too large) are
+    /// readable by a browser app too; the middleware adds its headers when the response starts, so they also survive
+    /// the exception handler and the error responses that clear Genlook's headers.
     /// </summary>
     public static WebApplication UseGatewayCors(this WebApplication app)
     {

@@ -189,6 +189,29 @@ public sealed class ProxyRoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GuardError_ToConfiguredOrigin_CarriesCorsHeaders()
+    {
+        // The request guard answers before routing (an announced body over the limit); a browser app can read that
+        // FILE_TOO_LARGE only if the answer carries the CORS headers too.
+        await using var app = await GatewayApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["Cors:AllowedOrigins:0"] = "https://shop.example",
+            ["Gateway:Limits:MaxRequestBodyBytes"] = "1024",
+        });
+        using var request = new HttpRequestMessage(HttpMethod.Post, "/tryon/v1/try-on")
+        {
+            Content = new ByteArrayContent(new byte[4096]) { Headers = { ContentType = new("application/json") } },
+        };
+        request.Headers.Add("Origin", "https://shop.example");
+
+        var response = await app.ClientFor("alice").SendAsync(request);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.RequestEntityTooLarge, "FILE_TOO_LARGE");
+        Assert.Equal("https://shop.example", response.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.Equal(0, app.Emulator.Requests.Count);
+    }
+
+    [Fact]
     public async Task Preflight_FromUnknownOrigin_GetsNoCorsHeaders()
     {
         await using var app = await GatewayApp.StartAsync(settings: new Dictionary<string, string?> { ["Cors:AllowedOrigins:0"] = "https://shop.example" });
