@@ -23,6 +23,17 @@ public sealed class EmulatorFaults
     public void RateLimit(TimeSpan retryAfter, string? pathPrefix = null, string? method = null, int? times = null) =>
         Add(new FaultRule(FaultKind.RateLimit, pathPrefix, method, times) { Duration = retryAfter });
 
+    /// <summary>
+    /// Answers with exactly this status, headers and body (a malformed or non-JSON body, a <c>Retry-After</c> date), and
+    /// then, per <paramref name="ending"/>, ends the response, resets the connection, or never sends the rest.
+    /// </summary>
+    public void Respond(int status, string body, string contentType = "application/json", IReadOnlyDictionary<string, string>? headers = null,
+        ResponseEnding ending = ResponseEnding.Complete, string? pathPrefix = null, string? method = null, int? times = null) =>
+        Add(new FaultRule(FaultKind.Respond, pathPrefix, method, times)
+        {
+            Status = status, Body = body, ContentType = contentType, Headers = headers ?? new Dictionary<string, string>(), Ending = ending,
+        });
+
     public void Clear()
     {
         lock (_lock)
@@ -81,6 +92,20 @@ internal enum FaultKind
     Reset,
     RejectKey,
     RateLimit,
+    Respond,
+}
+
+/// <summary>How a <see cref="EmulatorFaults.Respond"/> answer ends.</summary>
+public enum ResponseEnding
+{
+    /// <summary>The body as given, and the response ends.</summary>
+    Complete,
+
+    /// <summary>The headers announce twice the body's length; the body is sent, then the connection is reset.</summary>
+    ResetMidBody,
+
+    /// <summary>The headers announce twice the body's length; the body is sent, then nothing more until the client leaves.</summary>
+    StallMidBody,
 }
 
 internal sealed class FaultRule(FaultKind kind, string? pathPrefix, string? method, int? times)
@@ -98,4 +123,12 @@ internal sealed class FaultRule(FaultKind kind, string? pathPrefix, string? meth
     public string Code { get; init; } = "INTERNAL_ERROR";
 
     public TimeSpan Duration { get; init; }
+
+    public string Body { get; init; } = "";
+
+    public string ContentType { get; init; } = "application/json";
+
+    public IReadOnlyDictionary<string, string> Headers { get; init; } = new Dictionary<string, string>();
+
+    public ResponseEnding Ending { get; init; }
 }

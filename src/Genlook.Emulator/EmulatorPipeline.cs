@@ -47,6 +47,10 @@ internal static partial class EmulatorPipeline
                 case FaultKind.RejectKey:
                     result = EmulatorApi.Error(401, "INVALID_API_KEY", "The key was rejected.");
                     break;
+                case FaultKind.Respond:
+                    await RespondRawAsync(context, fault); // a stalled answer ends when the client leaves: recorded as 499 below
+                    log.Add(Record(context, receivedAt, parsed, fault.Status));
+                    return Results.Empty;
             }
 
             if (result is null && requireKey)
@@ -83,6 +87,31 @@ internal static partial class EmulatorPipeline
             LogUnhandled(services.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(EmulatorPipeline)), context.Request.Method, route, ex);
             log.Add(Record(context, receivedAt, parsed, 500));
             return EmulatorApi.Error(500, "INTERNAL_ERROR", "Unexpected failure in the emulator.");
+        }
+    }
+
+    private static async Task RespondRawAsync(HttpContext context, FaultRule fault)
+    {
+        var response = context.Response;
+        var body = System.Text.Encoding.UTF8.GetBytes(fault.Body);
+        response.StatusCode = fault.Status;
+        response.ContentType = fault.ContentType;
+        foreach (var (name, value) in fault.Headers)
+        {
+            response.Headers[name] = value;
+        }
+
+        response.ContentLength = fault.Ending == ResponseEnding.Complete ? body.Length : body.Length * 2L;
+        await response.Body.WriteAsync(body, context.RequestAborted);
+        await response.Body.FlushAsync(context.RequestAborted);
+        switch (fault.Ending)
+        {
+            case ResponseEnding.ResetMidBody:
+                context.Abort();
+                break;
+            case ResponseEnding.StallMidBody:
+                await Task.Delay(Timeout.Infinite, context.RequestAborted);
+                break;
         }
     }
 

@@ -29,6 +29,11 @@ internal sealed class UpstreamErrorMiddleware(RequestDelegate next, Observabilit
         GatewayError? mapped = error switch
         {
             ForwarderError.RequestTimedOut => GatewayErrors.UpstreamTimeout(),
+            // Genlook sent its headers and then fell silent past Genlook:Timeout: YARP's activity timeout cancels the
+            // body read (the forwarder's copy, or a response transform reading it) and reports the destination or the
+            // headers stage. Where the app has not been answered yet, that is still a timeout, not an unreachable Genlook.
+            ForwarderError.ResponseBodyDestination or ForwarderError.ResponseHeaders
+                when errorFeature.Exception is OperationCanceledException && !context.RequestAborted.IsCancellationRequested => GatewayErrors.UpstreamTimeout(),
             ForwarderError.RequestBodyClient => GatewayErrors.ValidationFailed("body", "The request body could not be read."),
             _ => GatewayErrors.UpstreamUnavailable(),
         };

@@ -1,4 +1,5 @@
 using System.Net;
+using Genlook.Emulator;
 using Genlook.Gateway.Tests.Infrastructure;
 
 namespace Genlook.Gateway.Tests.Proxy;
@@ -92,4 +93,89 @@ public sealed class UpstreamFaultTests : IAsyncLifetime
         await ErrorAssert.IsError(response, HttpStatusCode.BadGateway, "UPSTREAM_UNAVAILABLE");
         Assert.Single(_app.Emulator.Requests.Matching("POST", "/tryon/v1/products"));
     }
+
+    // The routes whose answer the gateway reads before the app sees it (try-on and upload record the id, a status poll is
+    // cached): a broken answer must become a contract error there, never a hang, a 500 or half a body.
+    private const string TryOnPrefix = "/tryon/v1/try-on";
+    private const string GenerationsPrefix = "/tryon/v1/generations/";
+
+    [Fact]
+    public async Task TryOn_UpstreamResetsMidBody_IsUpstreamUnavailable()
+    {
+        var session = new AppSession(_app.ClientFor("alice"));
+        var imageId = await session.UploadImageIdAsync();
+        _app.Emulator.Faults.Respond(200, """{"generationId":"gen_cut""", ending: ResponseEnding.ResetMidBody, pathPrefix: TryOnPrefix);
+
+        var response = await session.TryOnAsync(TryOnBody(imageId)).WaitAsync(Bound);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.BadGateway, "UPSTREAM_UNAVAILABLE");
+    }
+
+    [Fact]
+    public async Task TryOn_UpstreamAnswersMalformedJson_IsUpstreamUnavailable()
+    {
+        var session = new AppSession(_app.ClientFor("alice"));
+        var imageId = await session.UploadImageIdAsync();
+        _app.Emulator.Faults.Respond(200, """{"generationId":""", pathPrefix: TryOnPrefix);
+
+        var response = await session.TryOnAsync(TryOnBody(imageId)).WaitAsync(Bound);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.BadGateway, "UPSTREAM_UNAVAILABLE");
+    }
+
+    [Fact]
+    public async Task Upload_UpstreamResetsMidBody_IsUpstreamUnavailable()
+    {
+        var session = new AppSession(_app.ClientFor("alice"));
+        _app.Emulator.Faults.Respond(200, """{"imageId":"retention-7d/cut""", ending: ResponseEnding.ResetMidBody, pathPrefix: "/tryon/v1/images/upload");
+
+        var response = await session.UploadAsync().WaitAsync(Bound);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.BadGateway, "UPSTREAM_UNAVAILABLE");
+    }
+
+    [Fact]
+    public async Task Generation_UpstreamResetsMidBody_IsUpstreamUnavailableWithNoPartialBody()
+    {
+        var session = new AppSession(_app.ClientFor("alice"));
+        var generationId = await session.TryOnGenerationIdAsync(await session.UploadImageIdAsync());
+        _app.Emulator.Faults.Respond(200, """{"generationId":"__ID__","status":"COMPL""".Replace("__ID__", generationId, StringComparison.Ordinal),
+            ending: ResponseEnding.ResetMidBody, pathPrefix: GenerationsPrefix);
+
+        var response = await session.GenerationAsync(generationId).WaitAsync(Bound);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.BadGateway, "UPSTREAM_UNAVAILABLE");
+    }
+
+    [Fact]
+    public async Task Generation_UpstreamStallsMidBody_IsUpstreamTimeout()
+    {
+        await using var app = await GatewayApp.StartAsync(settings: new Dictionary<string, string?> { ["Genlook:Timeout"] = "00:00:01" });
+        var session = new AppSession(app.ClientFor("alice"));
+        var generationId = await session.TryOnGenerationIdAsync(await session.UploadImageIdAsync());
+        app.Emulator.Faults.Respond(200, """{"generationId":"__ID__","status":"COMPL""".Replace("__ID__", generationId, StringComparison.Ordinal),
+            ending: ResponseEnding.StallMidBody, pathPrefix: GenerationsPrefix);
+
+        var response = await session.GenerationAsync(generationId).WaitAsync(Bound);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.GatewayTimeout, "UPSTREAM_TIMEOUT");
+    }
+
+    [Fact]
+    public async Task Upstream_ServerErrorWithHtmlBody_PassesThroughUnchanged()
+    {
+        const string html = "<html><body>502 Bad Gateway (Genlook's load balancer)</body></html>";
+        _app.Emulator.Faults.Respond(503, html, contentType: "text/html", pathPrefix: "/tryon/v1/products");
+
+        var response = await _app.ClientFor("alice").GetAsync("/tryon/v1/products").WaitAsync(Bound);
+
+        Assert.Equal(HttpStatusCode.ServiceUnavailable, response.StatusCode);
+        Assert.Equal("text/html", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal(html, await response.Content.ReadAsStringAsync());
+    }
+
+    private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
+
+    private static string TryOnBody(string imageId) =>
+        """{"products":[{"externalId":"shirt-42"}],"person":{"image":{"source":{"id":"__IMAGEID__"}}}}""".Replace("__IMAGEID__", imageId, StringComparison.Ordinal);
 }
