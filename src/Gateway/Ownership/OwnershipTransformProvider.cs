@@ -48,7 +48,8 @@ internal sealed partial class OwnershipTransformProvider(OwnershipStore ownershi
         }
 
         var http = context.HttpContext;
-        var body = await ReadBoundedAsync(response.Content, http.RequestAborted);
+        // YARP's token, not the app's: it carries Genlook:Timeout, so a body Genlook never finishes ends in 504, not a hang.
+        var body = await ReadBoundedAsync(response.Content, context.CancellationToken);
         string? id = null;
         if (body is not null)
         {

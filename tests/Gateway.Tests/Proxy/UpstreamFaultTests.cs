@@ -112,6 +112,19 @@ public sealed class UpstreamFaultTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TryOn_UpstreamStallsMidBody_IsUpstreamTimeout()
+    {
+        await using var app = await GatewayApp.StartAsync(settings: new Dictionary<string, string?> { ["Genlook:Timeout"] = "00:00:01" });
+        var session = new AppSession(app.ClientFor("alice"));
+        var imageId = await session.UploadImageIdAsync();
+        app.Emulator.Faults.Respond(200, """{"generationId":"gen_stalled""", ending: ResponseEnding.StallMidBody, pathPrefix: TryOnPrefix);
+
+        var response = await session.TryOnAsync(TryOnBody(imageId)).WaitAsync(Bound);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.GatewayTimeout, "UPSTREAM_TIMEOUT");
+    }
+
+    [Fact]
     public async Task TryOn_UpstreamAnswersMalformedJson_IsUpstreamUnavailable()
     {
         var session = new AppSession(_app.ClientFor("alice"));
