@@ -36,9 +36,10 @@ internal sealed partial class UpstreamRateLimitMiddleware(RequestDelegate next, 
     private TimeSpan RetryAfter(string value)
     {
         TimeSpan hold;
-        if (long.TryParse(value, out var seconds))
+        if (long.TryParse(value, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var seconds))
         {
-            hold = TimeSpan.FromSeconds(seconds);
+            // Bounded before it becomes a TimeSpan: a huge delay-seconds would overflow it and cut the app's answer.
+            hold = TimeSpan.FromSeconds(Math.Min(seconds, (long)MaximumHold.TotalSeconds));
         }
         else if (HeaderUtilities.TryParseDate(value, out var date))
         {

@@ -187,6 +187,27 @@ public sealed class UpstreamFaultTests : IAsyncLifetime
         Assert.Equal(html, await response.Content.ReadAsStringAsync());
     }
 
+    [Theory]
+    [InlineData("date")]
+    [InlineData("99999999999999")]
+    public async Task TryOn_GenlookRateLimitsWithUnusualRetryAfter_PassesThroughAndHoldsTheAccount(string retryAfter)
+    {
+        var session = new AppSession(_app.ClientFor("alice"));
+        var imageId = await session.UploadImageIdAsync();
+        var header = retryAfter == "date" ? DateTimeOffset.UtcNow.AddSeconds(60).ToString("R", System.Globalization.CultureInfo.InvariantCulture) : retryAfter;
+        _app.Emulator.Faults.Respond(429, """{"code":"RATE_LIMITED","message":"Per-account request budget exceeded.","status":429}""",
+            headers: new Dictionary<string, string> { ["Retry-After"] = header }, pathPrefix: TryOnPrefix, times: 1);
+
+        var fromGenlook = await session.TryOnAsync(TryOnBody(imageId)).WaitAsync(Bound);
+        var held = await session.TryOnAsync(TryOnBody(imageId)).WaitAsync(Bound);
+
+        await ErrorAssert.IsError(fromGenlook, HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+        Assert.Equal(header, fromGenlook.Headers.GetValues("Retry-After").Single());
+        await ErrorAssert.IsError(held, HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+        Assert.InRange(held.Headers.RetryAfter!.Delta!.Value.TotalSeconds, 30, 600);
+        Assert.Single(_app.Emulator.Requests.Matching("POST", TryOnPrefix));
+    }
+
     private static readonly TimeSpan Bound = TimeSpan.FromSeconds(30);
 
     private static string TryOnBody(string imageId) =>
