@@ -138,6 +138,19 @@ public sealed class DeploymentFilesTests
         Assert.Superset(new HashSet<string?> { "Deployment", "Service", "HorizontalPodAutoscaler", "PodDisruptionBudget", "ConfigMap", "Secret" }, kinds);
     }
 
+    [Fact]
+    public void DockerBuildContext_LeavesOutLocalBuildOutputs()
+    {
+        // The Dockerfiles copy src/ whole after restoring: a developer's obj/ (project.assets.json naming the host's NuGet
+        // folder, written by 'dotnet run') would replace the image's restore and fail the publish with NETSDK1064.
+        var path = Path.Combine(Root, ".dockerignore");
+        Assert.True(File.Exists(path), ".dockerignore is missing beside the compose file (the build context of both images)");
+        var patterns = File.ReadAllLines(path).Select(l => l.Trim().TrimEnd('/')).Where(l => l.Length > 0 && !l.StartsWith('#')).ToList();
+
+        Assert.Contains("**/bin", patterns);
+        Assert.Contains("**/obj", patterns);
+    }
+
     [Theory]
     [InlineData("Genlook__Accounts__default__ApiKey", true)]
     [InlineData("RateLimiting__Policies__tryon__Window", true)]
