@@ -34,6 +34,18 @@ public sealed class EmulatorFaults
             Status = status, Body = body, ContentType = contentType, Headers = headers ?? new Dictionary<string, string>(), Ending = ending,
         });
 
+    /// <summary>Rules not used up yet: a rule added with <c>times: 1</c> is gone once a request has reached the emulator.</summary>
+    public int Pending
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _rules.Count;
+            }
+        }
+    }
+
     public void Clear()
     {
         lock (_lock)
