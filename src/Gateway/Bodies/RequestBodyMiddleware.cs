@@ -107,7 +107,21 @@ internal sealed class RequestBodyMiddleware(
         switch (Classify(context.Request.ContentType))
         {
             case BodyFormat.Json:
-                var json = await ReadJsonAsync(context);
+                byte[]? json;
+                try
+                {
+                    json = await ReadJsonAsync(context);
+                }
+                catch (BadHttpRequestException ex)
+                {
+                    // Kestrel gave up on the body (too slow for MinRequestBodyDataRate, cut short, over the body limit):
+                    // the client's problem, answered as the multipart path and the forwarder answer it, not a 500.
+                    await GatewayErrorResponse.WriteAsync(context, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
+                        ? RequestGuardMiddleware.BodyTooLarge(context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize)
+                        : GatewayErrors.ValidationFailed("body", "The request body could not be read."));
+                    return null;
+                }
+
                 if (json is null)
                 {
                     await GatewayErrorResponse.WriteAsync(context, GatewayErrors.FileTooLarge($"A JSON body may be at most {Limits.MaxJsonBytes / 1024} KB."));
