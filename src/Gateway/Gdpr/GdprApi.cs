@@ -16,7 +16,7 @@ public static partial class GdprApi
     {
         var gdpr = app.MapGroup("/gdpr");
         gdpr.MapDelete("/users/{subject}", EraseUserAsync).RequireAuthorization(Scopes.GdprErase);
-        gdpr.MapDelete("/me", EraseMeAsync).RequireAuthorization(IdentityExtensions.UserPolicy);
+        gdpr.MapDelete("/me", EraseMeAsync).RequireAuthorization(IdentityExtensions.UserPolicy).RequireRateLimiting(RateLimiting.RateLimitPolicies.Gdpr);
         gdpr.MapGet("/jobs/{jobId}", GetJobAsync).RequireAuthorization(IdentityExtensions.UserPolicy);
         return app;
     }

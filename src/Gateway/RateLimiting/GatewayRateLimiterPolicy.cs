@@ -9,7 +9,14 @@ namespace Genlook.Gateway.RateLimiting;
 /// An ASP.NET Core rate-limiter policy (attached to YARP routes by name) whose partitions are (policy, user, account)
 /// and whose limiters ask the shared sliding-window store. The <c>tryon</c> policy also charges the account budget.
 /// </summary>
-internal sealed class GatewayRateLimiterPolicy(string policy, RateLimitDecider decider) : IRateLimiterPolicy<GatewayRateLimiterPolicy.PartitionKey>
+/// <param name="policy">The policy's name (<see cref="RateLimitPolicies"/>).</param>
+/// <param name="decider">Asks the shared store.</param>
+/// <param name="userOutsideProxy">
+/// The caller on the gateway's own endpoints (the GDPR API), where the proxy's user middleware does not run; <c>null</c>
+/// for the proxied routes, whose caller is always its <see cref="IGatewayUserFeature"/>.
+/// </param>
+internal sealed class GatewayRateLimiterPolicy(string policy, RateLimitDecider decider, Func<HttpContext, IGatewayUserFeature?>? userOutsideProxy = null)
+    : IRateLimiterPolicy<GatewayRateLimiterPolicy.PartitionKey>
 {
     // One delegate for every partition, not a closure per request.
     private readonly Func<PartitionKey, RateLimiter> _newLimiter = key => new StoreBackedRateLimiter(key, decider);
@@ -18,7 +25,7 @@ internal sealed class GatewayRateLimiterPolicy(string policy, RateLimitDecider d
 
     public RateLimitPartition<PartitionKey> GetPartition(HttpContext httpContext)
     {
-        if (httpContext.Features.Get<IGatewayUserFeature>() is not { } user)
+        if ((httpContext.Features.Get<IGatewayUserFeature>() ?? userOutsideProxy?.Invoke(httpContext)) is not { } user)
         {
             return RateLimitPartition.GetNoLimiter(new PartitionKey(policy, string.Empty, string.Empty));
         }

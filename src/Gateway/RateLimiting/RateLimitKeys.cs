@@ -23,10 +23,14 @@ public static class RateLimitKeys
     /// <summary>Set while Genlook's own per-account limit holds try-ons back (its <c>Retry-After</c>).</summary>
     public static string AccountHold(string account) => AccountTag(account) + ":hold";
 
-    /// <summary>Every limiter key of a user on an account (GDPR erase).</summary>
+    /// <summary>
+    /// Every limiter key of a user on an account that a GDPR erase removes. The <c>gdpr</c> log stays: erasing it with
+    /// the user would reset the very budget that bounds repeated erase requests, and it holds no more than the erase
+    /// job's own audit record (the pseudonym, for the job's retention), and expires with its window.
+    /// </summary>
     public static IEnumerable<string> AllFor(string pseudonym, string account)
     {
         var user = new GatewayUserFeature(pseudonym, account);
-        return RateLimitPolicies.All.Where(p => p != RateLimitPolicies.Account).Select(p => UserPolicy(user, p));
+        return RateLimitPolicies.All.Where(p => p is not (RateLimitPolicies.Account or RateLimitPolicies.Gdpr)).Select(p => UserPolicy(user, p));
     }
 }

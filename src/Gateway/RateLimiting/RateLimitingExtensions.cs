@@ -34,12 +34,18 @@ public static class RateLimitingExtensions
         }
 
         services.AddSingleton<RateLimitDecider>();
-        services.AddOptions<RateLimiterOptions>().Configure<RateLimitDecider>((limiter, decider) =>
+        services.AddOptions<RateLimiterOptions>().Configure<RateLimitDecider, PseudonymGenerator, IOptions<GenlookOptions>>((limiter, decider, pseudonyms, genlook) =>
         {
             foreach (var policy in new[] { RateLimitPolicies.TryOn, RateLimitPolicies.Uploads, RateLimitPolicies.Reads })
             {
                 limiter.AddPolicy(policy, new GatewayRateLimiterPolicy(policy, decider));
             }
+
+            // The GDPR API is not a proxied route: its caller is found from the token here (authorization has already
+            // turned away a request without one), on the default account, whose name only places the key.
+            var account = genlook.Value.ResolveDefaultAccountName();
+            limiter.AddPolicy(RateLimitPolicies.Gdpr, new GatewayRateLimiterPolicy(RateLimitPolicies.Gdpr, decider, context =>
+                context.User.FindFirst("sub")?.Value is { Length: > 0 } subject ? new GatewayUserFeature(pseudonyms.For(subject), account) : null));
         });
         services.AddRateLimiter(limiter =>
         {

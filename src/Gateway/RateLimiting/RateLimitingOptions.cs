@@ -8,9 +8,9 @@ public sealed class RateLimitingOptions
     public const string SectionName = "RateLimiting";
 
     /// <summary>
-    /// Policies by name: <c>tryon</c>, <c>uploads</c>, <c>reads</c> (each per user) and <c>account</c> (shared by all
-    /// users of a Genlook account, charged by try-ons). Defaults: tryon 10/min, uploads 20/min, reads 300/min,
-    /// account 1000/hour.
+    /// Policies by name: <c>tryon</c>, <c>uploads</c>, <c>reads</c> (each per user), <c>account</c> (shared by all
+    /// users of a Genlook account, charged by try-ons) and <c>gdpr</c> (per user, charged by <c>DELETE /gdpr/me</c>).
+    /// Defaults: tryon 10/min, uploads 20/min, reads 300/min, account 1000/hour, gdpr 10/hour.
     /// </summary>
     public Dictionary<string, RateLimitPolicyOptions> Policies { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -29,6 +29,7 @@ public sealed class RateLimitingOptions
         [RateLimitPolicies.Uploads] = new() { PermitLimit = 20, Window = TimeSpan.FromMinutes(1) },
         [RateLimitPolicies.Reads] = new() { PermitLimit = 300, Window = TimeSpan.FromMinutes(1) },
         [RateLimitPolicies.Account] = new() { PermitLimit = 1000, Window = TimeSpan.FromHours(1) },
+        [RateLimitPolicies.Gdpr] = new() { PermitLimit = 10, Window = TimeSpan.FromHours(1) },
     };
 
     /// <summary>The configured policy, or its default.</summary>
@@ -64,7 +65,13 @@ public static class RateLimitPolicies
     public const string Reads = "reads";
     public const string Account = "account";
 
-    public static readonly string[] All = [TryOn, Uploads, Reads, Account];
+    /// <summary>
+    /// Self-service erasure: each <c>DELETE /gdpr/me</c> stores a job kept for the audit retention and calls every
+    /// Genlook account, so a looping client must not be able to repeat it without bound. One request is all a user needs.
+    /// </summary>
+    public const string Gdpr = "gdpr";
+
+    public static readonly string[] All = [TryOn, Uploads, Reads, Account, Gdpr];
 }
 
 internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimitingOptions>

@@ -126,6 +126,32 @@ public sealed class GdprEraseTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task EraseMe_RepeatedPastTheGdprPolicy_IsRateLimited_AndTheFinishedEraseDoesNotResetTheBudget()
+    {
+        // Each self-service erase stores a job for the audit retention and calls every Genlook account: a looping app
+        // must not repeat it without bound, on any instance, and the erase itself must not wipe the count that bounds it.
+        var settings = Settings();
+        settings["RateLimiting:Policies:gdpr:PermitLimit"] = "2";
+        await using var instanceA = await GatewayApp.StartAsync(_redis.ConnectionString, settings);
+        await using var instanceB = await GatewayApp.StartAsync(_redis.ConnectionString, settings, emulator: instanceA.Emulator);
+        var onA = instanceA.ClientFor("looping-user");
+        var onB = instanceB.ClientFor("looping-user");
+
+        var first = await onA.DeleteAsync("/gdpr/me");
+        Assert.Equal(HttpStatusCode.Accepted, first.StatusCode);
+        Assert.Contains("\"gdpr\"", first.Headers.GetValues("RateLimit-Policy").Single(), StringComparison.Ordinal);
+        var location = first.Headers.Location!.ToString();
+        Assert.True(await Poll.UntilAsync(async () => (await JobAsync(onA, location)).GetProperty("status").GetString() == "Completed", TimeSpan.FromSeconds(15)));
+        Assert.Equal(HttpStatusCode.Accepted, (await onB.DeleteAsync("/gdpr/me")).StatusCode);
+
+        var third = await onA.DeleteAsync("/gdpr/me");
+
+        await ErrorAssert.IsError(third, HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+        Assert.True(int.Parse(third.Headers.GetValues("Retry-After").Single(), System.Globalization.CultureInfo.InvariantCulture) > 0);
+        Assert.Equal(HttpStatusCode.Accepted, (await instanceB.ClientFor("another-user").DeleteAsync("/gdpr/me")).StatusCode);
+    }
+
+    [Fact]
     public async Task EraseUser_WithoutScope_IsForbidden_AndWithoutToken_IsMissingToken()
     {
         await ErrorAssert.IsError(await _app.ClientFor("alice").DeleteAsync("/gdpr/users/bob"), HttpStatusCode.Forbidden, "FORBIDDEN");
