@@ -16,6 +16,13 @@ internal sealed class UpstreamHeadersTransformProvider(IOptions<GenlookOptions> 
     private static readonly string[] ClientAddressHeaders =
         ["Forwarded", "X-Forwarded-For", "X-Forwarded-Host", "X-Forwarded-Proto", "X-Forwarded-Port", "X-Forwarded-Prefix", "X-Real-IP", "True-Client-IP", "CF-Connecting-IP", "X-Client-IP"];
 
+    /// <summary>
+    /// CORS response headers (Fetch standard). Which browser origins may read the gateway's answers is the gateway's
+    /// decision (<c>Cors:AllowedOrigins</c>); a permissive header from Genlook must not open the gateway to every site.
+    /// </summary>
+    private static readonly string[] CorsResponseHeaders =
+        ["Access-Control-Allow-Origin", "Access-Control-Allow-Credentials", "Access-Control-Allow-Headers", "Access-Control-Allow-Methods", "Access-Control-Expose-Headers", "Access-Control-Max-Age"];
+
     public void ValidateRoute(TransformRouteValidationContext context)
     {
     }
@@ -39,6 +46,12 @@ internal sealed class UpstreamHeadersTransformProvider(IOptions<GenlookOptions> 
         context.AddRequestHeaderRemove("Cookie");
         // Responses the gateway reads (ids, statuses) must arrive uncompressed; they are small JSON anyway.
         context.AddRequestHeaderRemove("Accept-Encoding");
+        foreach (var header in CorsResponseHeaders)
+        {
+            // Before the CORS middleware adds its own when the response starts.
+            context.AddResponseHeaderRemove(header, ResponseCondition.Always);
+        }
+
         context.AddRequestTransform(SetAccountKey);
         context.AddResponseTransform(MapUpstreamKeyRejection);
     }

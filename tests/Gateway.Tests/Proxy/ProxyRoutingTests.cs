@@ -212,6 +212,34 @@ public sealed class ProxyRoutingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Response_WithGenlooksOwnCorsHeaders_AnswersOnlyTheGatewaysCorsPolicy()
+    {
+        // Genlook's own CORS headers must not decide which sites may read the gateway's answers.
+        await using var app = await GatewayApp.StartAsync(settings: new Dictionary<string, string?> { ["Cors:AllowedOrigins:0"] = "https://shop.example" });
+        app.Emulator.Faults.Respond(200, """{"items":[],"total":0}""", headers: new Dictionary<string, string>
+        {
+            ["Access-Control-Allow-Origin"] = "*",
+            ["Access-Control-Allow-Credentials"] = "true",
+            ["Access-Control-Expose-Headers"] = "X-Internal",
+        }, pathPrefix: "/tryon/v1/products");
+        using var fromElsewhere = new HttpRequestMessage(HttpMethod.Get, "/tryon/v1/products");
+        fromElsewhere.Headers.Add("Origin", "https://evil.example");
+        using var fromShop = new HttpRequestMessage(HttpMethod.Get, "/tryon/v1/products");
+        fromShop.Headers.Add("Origin", "https://shop.example");
+
+        var elsewhere = await app.ClientFor("alice").SendAsync(fromElsewhere);
+        var shop = await app.ClientFor("alice").SendAsync(fromShop);
+
+        Assert.Equal(HttpStatusCode.OK, elsewhere.StatusCode);
+        Assert.False(elsewhere.Headers.Contains("Access-Control-Allow-Origin"));
+        Assert.False(elsewhere.Headers.Contains("Access-Control-Allow-Credentials"));
+        Assert.Equal(HttpStatusCode.OK, shop.StatusCode);
+        Assert.Equal("https://shop.example", shop.Headers.GetValues("Access-Control-Allow-Origin").Single());
+        Assert.False(shop.Headers.Contains("Access-Control-Allow-Credentials"));
+        Assert.DoesNotContain("X-Internal", string.Join(",", shop.Headers.GetValues("Access-Control-Expose-Headers")), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
     public async Task Preflight_FromUnknownOrigin_GetsNoCorsHeaders()
     {
         await using var app = await GatewayApp.StartAsync(settings: new Dictionary<string, string?> { ["Cors:AllowedOrigins:0"] = "https://shop.example" });
