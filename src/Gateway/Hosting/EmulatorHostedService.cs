@@ -29,7 +29,7 @@ internal sealed partial class EmulatorHostedService(IOptions<GenlookOptions> opt
         catch (IOException ex)
         {
             throw new InvalidOperationException(
-                $"The Genlook emulator could not listen on {genlook.Emulator.Url} (Genlook:Emulator:Url): {ex.Message}. Free the port or set another URL.", ex);
+                $"The Genlook emulator could not listen on {genlook.Emulator.Url} (Genlook:Emulator:Url): {ex.Message.TrimEnd('.')}. Free the port or set another URL.", ex);
         }
 
         LogEmulatorStarted(logger, _host.BaseAddress);
