@@ -90,6 +90,11 @@ internal static class MultipartRewriter
                     return Fail(output, new ErrorDetail($"parts.{parts - 1}", "Each part needs 'Content-Disposition: form-data; name=\"…\"'."));
                 }
 
+                if (HasAmbiguousParameters(disposition))
+                {
+                    return Fail(output, new ErrorDetail($"parts.{parts - 1}", "Each part's Content-Disposition parameters must appear once, with a name given as name=\"…\" (no name*, no backslash escapes)."));
+                }
+
                 var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value!;
                 if (disposition.IsFileDisposition())
                 {
@@ -181,6 +186,35 @@ internal static class MultipartRewriter
         {
             ArrayPool<byte>.Shared.Return(buffer);
         }
+    }
+
+    /// <summary>
+    /// True when RFC 7578 parsers could name the part differently from the gateway, which reads the first of repeated
+    /// parameters, ignores <c>name*</c> (RFC 2231) and keeps quoted-pair escapes: forwarded, such a part could be Genlook's
+    /// <c>externalUserId</c> or <c>data</c> beside the one the policy decided on (or a field where the gateway saw a file).
+    /// </summary>
+    private static bool HasAmbiguousParameters(ContentDispositionHeaderValue disposition)
+    {
+        var parameters = disposition.Parameters;
+        for (var i = 0; i < parameters.Count; i++)
+        {
+            var parameter = parameters[i];
+            if (parameter.Name.Equals("name*", StringComparison.OrdinalIgnoreCase) ||
+                (parameter.Name.Equals("name", StringComparison.OrdinalIgnoreCase) && parameter.Value.IndexOf('\\') >= 0))
+            {
+                return true;
+            }
+
+            for (var j = 0; j < i; j++)
+            {
+                if (parameters[j].Name.Equals(parameter.Name, StringComparison.OrdinalIgnoreCase))
+                {
+                    return true;
+                }
+            }
+        }
+
+        return false;
     }
 
     private static void AppendPart(System.Security.Cryptography.IncrementalHash? fingerprint, string name, string? fileName, string? contentType, ReadOnlySpan<byte> value)

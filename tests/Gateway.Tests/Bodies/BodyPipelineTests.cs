@@ -157,6 +157,27 @@ public sealed class BodyPipelineTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("/tryon/v1/images/upload", "externalUserId")]
+    [InlineData("/tryon/v1/try-on", "data")]
+    public async Task Post_FieldNamedWithQuotedPairEscape_IsValidationFailedAndNothingForwarded(string path, string field)
+    {
+        // name="external\UserId" is "externalUserId" to an RFC 7578 parser: forwarded beside the gateway's own field, it
+        // would let a user pick the attribution (or an unchecked, un-rewritten data body) for any upstream that reads it.
+        var escaped = field[..1] + "\\" + field[1..];
+        var body = "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"me.png\"\r\nContent-Type: image/png\r\n\r\n" +
+                   Encoding.Latin1.GetString(TestImages.Png) + "\r\n" +
+                   "--x\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n{\"products\":[{\"externalId\":\"shirt-42\"}],\"person\":{\"image\":{\"source\":{\"url\":\"https://cdn.example.com/p.jpg\"}}}}\r\n" +
+                   $"--x\r\nContent-Disposition: form-data; name=\"{escaped}\"\r\n\r\nsmuggled\r\n--x--\r\n";
+        using var content = new ByteArrayContent(Encoding.Latin1.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=x");
+
+        var response = await _alice.Client.PostAsync(path, content);
+
+        await ErrorAssert.IsError(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Equal(0, _app.Emulator.Requests.Count);
+    }
+
+    [Theory]
     [InlineData("/tryon/v1/try-on", "text/plain")]
     [InlineData("/tryon/v1/images/upload", "application/json")]
     [InlineData("/tryon/v1/try-on", "application/x-www-form-urlencoded")]

@@ -171,6 +171,23 @@ public sealed class MultipartRewriterTests
         Assert.Null(result.Body);
     }
 
+    [Theory]
+    [InlineData("name=\"external\\UserId\"")]
+    [InlineData("name=\"a\"; name*=UTF-8''externalUserId")]
+    [InlineData("name=\"a\"; name=\"externalUserId\"")]
+    [InlineData("name=\"data\"; filename=\"d.json\"; filename=\"\"")]
+    public async Task Rewrite_PartNameOtherParsersReadDifferently_IsInvalid(string parameters)
+    {
+        // RFC 7578 parsers unescape quoted-pairs, read name* (RFC 2231) and pick either of two parameters: a part the
+        // gateway reads as "a" could be Genlook's externalUserId (or data), beside the one the policy wrote.
+        var raw = $"--xyz\r\nContent-Disposition: form-data; {parameters}\r\n\r\nvictim\r\n--xyz--\r\n";
+
+        var result = await MultipartRewriter.RewriteAsync(new MemoryStream(Encoding.UTF8.GetBytes(raw)), "xyz", new TestPolicy(), SmallLimits, CancellationToken.None);
+
+        Assert.NotNull(result.Errors);
+        Assert.Null(result.Body);
+    }
+
     [Fact]
     public async Task Rewrite_LargeFile_SpillsToDiskAndStaysIntact()
     {
