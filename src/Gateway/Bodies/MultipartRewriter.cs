@@ -51,6 +51,17 @@ internal static class MultipartRewriter
             return null;
         }
 
+        // Two boundary parameters are refused: an upstream that reads the other one would find, inside file bytes the
+        // gateway forwards untouched, parts the gateway never saw (e.g. a second externalUserId).
+        var boundaries = 0;
+        foreach (var parameter in mediaType.Parameters)
+        {
+            if (parameter.Name.Equals("boundary", StringComparison.OrdinalIgnoreCase) && ++boundaries > 1)
+            {
+                return null;
+            }
+        }
+
         var boundary = HeaderUtilities.RemoveQuotes(mediaType.Boundary).Value;
         return string.IsNullOrWhiteSpace(boundary) || boundary.Length > 70 ? null : boundary;
     }

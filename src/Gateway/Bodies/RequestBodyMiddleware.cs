@@ -165,7 +165,7 @@ internal sealed class RequestBodyMiddleware(
         var boundary = MultipartRewriter.GetBoundary(context.Request.ContentType);
         if (boundary is null)
         {
-            await GatewayErrorResponse.WriteAsync(context, GatewayErrors.ValidationFailed("Content-Type", "multipart/form-data needs a boundary of 1-70 characters."));
+            await GatewayErrorResponse.WriteAsync(context, GatewayErrors.ValidationFailed("Content-Type", "multipart/form-data needs one boundary parameter of 1-70 characters."));
             return null;
         }
 

@@ -145,6 +145,7 @@ public sealed class BodyPipelineTests : IAsyncLifetime
     [InlineData("multipart/form-data", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nabc\r\n--x--\r\n")]
     [InlineData("multipart/form-data; boundary=x", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\nabc")]
     [InlineData("multipart/form-data; boundary=x", "garbage without any boundary")]
+    [InlineData("multipart/form-data; boundary=x; boundary=y", "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n--y\r\n\r\n--x--\r\n")]
     public async Task Upload_BrokenMultipart_IsValidationFailed(string contentType, string body)
     {
         using var content = new ByteArrayContent(Encoding.UTF8.GetBytes(body));

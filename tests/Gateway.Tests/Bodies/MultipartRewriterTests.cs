@@ -205,6 +205,8 @@ public sealed class MultipartRewriterTests
     [InlineData("multipart/form-data; boundary=abc", "abc")]
     [InlineData("multipart/form-data; boundary=\"a b\"", "a b")]
     [InlineData("multipart/form-data", null)]
+    [InlineData("multipart/form-data; boundary=a; boundary=b", null)]
+    [InlineData("multipart/form-data; boundary=a; BOUNDARY=a", null)]
     [InlineData("application/json", null)]
     [InlineData(null, null)]
     public void GetBoundary_ParsesContentType(string? contentType, string? boundary) =>
