@@ -35,6 +35,14 @@ internal sealed class DataFieldPolicy(Func<ReadOnlyMemory<byte>, BodyRewrite> re
         return FieldDecision.Replace("data", Data.Body);
     }
 
+    public void OnFile(string name, List<ErrorDetail> errors)
+    {
+        if (name.Equals("data", StringComparison.Ordinal))
+        {
+            errors.Add(new ErrorDetail("data", "'data' must be a text field, not a file."));
+        }
+    }
+
     public IEnumerable<(string Name, string Value)> AppendedFields(List<ErrorDetail> errors)
     {
         if (Data is null)
@@ -75,6 +83,14 @@ internal sealed class UploadFormPolicy(string pseudonym) : IMultipartFieldPolicy
                 return KeepForDaysOnce(Encoding.UTF8.GetString(value.Span), "keepForDays", value, errors);
             default:
                 return FieldDecision.Keep;
+        }
+    }
+
+    public void OnFile(string name, List<ErrorDetail> errors)
+    {
+        if (name is "externalUserId" or "customerId" or "retentionDays" or "keepForDays")
+        {
+            errors.Add(new ErrorDetail(name, $"'{name}' must be a text field, not a file."));
         }
     }
 

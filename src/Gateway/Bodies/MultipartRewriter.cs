@@ -27,6 +27,12 @@ internal interface IMultipartFieldPolicy
 {
     FieldDecision OnField(string name, ReadOnlyMemory<byte> value, List<ErrorDetail> errors);
 
+    /// <summary>
+    /// A file part about to pass through unchanged: a name the policy rewrites as a text field is an error, since a parser
+    /// that reads the part as a field (RFC 7578 ignores <c>filename*</c>) would see a second one beside the policy's.
+    /// </summary>
+    void OnFile(string name, List<ErrorDetail> errors);
+
     /// <summary>Fields appended after the last part (e.g. the caller's <c>externalUserId</c>).</summary>
     IEnumerable<(string Name, string Value)> AppendedFields(List<ErrorDetail> errors);
 }
@@ -109,6 +115,13 @@ internal static class MultipartRewriter
                 var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value!;
                 if (disposition.IsFileDisposition())
                 {
+                    policy.OnFile(name, errors);
+                    if (errors.Count > 0)
+                    {
+                        await output.DisposeAsync();
+                        return MultipartRewriteResult.Invalid(errors);
+                    }
+
                     await output.WriteAsync(delimiter, cancellationToken);
                     await WriteHeadersAsync(output, section, null, cancellationToken);
                     AppendPart(fingerprint, name, disposition.FileName.Value, section.ContentType, ReadOnlySpan<byte>.Empty);

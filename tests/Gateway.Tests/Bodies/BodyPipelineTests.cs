@@ -179,6 +179,29 @@ public sealed class BodyPipelineTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("/tryon/v1/images/upload", "externalUserId")]
+    [InlineData("/tryon/v1/images/upload", "customerId")]
+    [InlineData("/tryon/v1/images/upload", "retentionDays")]
+    [InlineData("/tryon/v1/try-on", "data")]
+    public async Task Post_FieldTheGatewayRewritesSentAsFile_IsValidationFailedAndNothingForwarded(string path, string field)
+    {
+        // RFC 7578 (4.2) forbids filename*, so a parser that follows it reads this part as the text field itself: a
+        // second externalUserId (or an unrewritten data) beside the gateway's, had the gateway passed it on as a file.
+        var body = "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"me.png\"\r\nContent-Type: image/png\r\n\r\n" +
+                   Encoding.Latin1.GetString(TestImages.Png) + "\r\n" +
+                   "--x\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n{\"products\":[{\"externalId\":\"shirt-42\"}],\"person\":{\"image\":{\"source\":{\"url\":\"https://cdn.example.com/p.jpg\"}}}}\r\n" +
+                   $"--x\r\nContent-Disposition: form-data; name=\"{field}\"; filename*=UTF-8''v.txt\r\n\r\nsmuggled\r\n--x--\r\n";
+        using var content = new ByteArrayContent(Encoding.Latin1.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=x");
+
+        var response = await _alice.Client.PostAsync(path, content);
+
+        var error = await ErrorAssert.IsError(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
+        Assert.Equal(field, error.GetProperty("details")[0].GetProperty("path").GetString());
+        Assert.Equal(0, _app.Emulator.Requests.Count);
+    }
+
+    [Theory]
     [InlineData("/tryon/v1/try-on", "text/plain")]
     [InlineData("/tryon/v1/images/upload", "application/json")]
     [InlineData("/tryon/v1/try-on", "application/x-www-form-urlencoded")]

@@ -23,6 +23,10 @@ public sealed class MultipartRewriterTests
             _ => FieldDecision.Keep,
         };
 
+        public void OnFile(string name, List<ErrorDetail> errors)
+        {
+        }
+
         public IEnumerable<(string Name, string Value)> AppendedFields(List<ErrorDetail> errors) => [("appended", "yes")];
     }
 
