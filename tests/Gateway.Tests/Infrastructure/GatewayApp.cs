@@ -63,9 +63,17 @@ public sealed class GatewayApp : WebApplicationFactory<Program>
             ["ConnectionStrings:Redis"] = redis ?? "",
             ["Logging:LogLevel:Default"] = "Warning",
         };
+        // A null value removes a default (such as the test signing key, for a gateway configured with an Authority).
         foreach (var (key, value) in settings ?? new Dictionary<string, string?>())
         {
-            all[key] = value;
+            if (value is null)
+            {
+                all.Remove(key);
+            }
+            else
+            {
+                all[key] = value;
+            }
         }
 
         var app = new GatewayApp(emulator, ownsEmulator, all, services);
