@@ -26,8 +26,12 @@ public static class IdentityExtensions
         services.Configure<AuthenticationOptions>(options =>
             options.SchemeMap[JwtBearerDefaults.AuthenticationScheme].HandlerType = typeof(CachingJwtBearerHandler));
         services.AddOptions<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme)
-            .Configure<IHostEnvironment>((options, environment) =>
+            .Configure<IHostEnvironment, IAuthenticationConfigurationProvider>((options, environment, configuration) =>
             {
+                // ASP.NET Core binds ValidAudience(s) from the section but not Audience, an option of the same section
+                // (JwtBearer turns it into the valid audience): without this line it was ignored and start-up failed.
+                options.Audience = configuration.GetSchemeConfiguration(JwtBearerDefaults.AuthenticationScheme)[nameof(options.Audience)] ?? options.Audience;
+
                 // Keep claim names as the IdP wrote them: 'sub', 'scope', 'scp' (no WS-Federation URIs).
                 options.MapInboundClaims = false;
                 options.TokenValidationParameters.NameClaimType = "sub";

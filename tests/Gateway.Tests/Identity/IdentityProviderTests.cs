@@ -254,6 +254,21 @@ public sealed class IdentityProviderTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Gateway_ConfiguredWithAudienceKey_AcceptsThatAudienceOnly()
+    {
+        var settings = _idp.GatewaySettings();
+        settings["Authentication:Schemes:Bearer:ValidAudiences:0"] = null;
+        settings["Authentication:Schemes:Bearer:Audience"] = IdentityProviderStub.Audience;
+        await using var app = await GatewayApp.StartAsync(settings: settings, emulator: _app.Emulator);
+
+        var ours = await WithToken(app, _idp.Token("alice")).GetAsync("/tryon/v1/products");
+        var theirs = await WithToken(app, _idp.Token("alice", audience: "another-api")).GetAsync("/tryon/v1/products");
+
+        Assert.Equal(HttpStatusCode.OK, ours.StatusCode);
+        await ErrorAssert.IsError(theirs, HttpStatusCode.Unauthorized, "INVALID_TOKEN");
+    }
+
+    [Fact]
     public async Task DevelopmentTokenEndpoint_OutsideDevelopment_DoesNotExist()
     {
         var response = await _app.AnonymousClient().PostAsync("/dev/token?sub=alice", null);
