@@ -84,6 +84,24 @@ public sealed class IdentityProviderTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await before.GetAsync("/tryon/v1/products")).StatusCode);
     }
 
+    [Fact]
+    public async Task Request_WithNewKidAfterSecondRotation_IsAcceptedWithinTheConfiguredRefreshInterval()
+    {
+        // JwtBearer refreshes on an unknown kid at most once per RefreshInterval (5 minutes by default): a second rotation
+        // soon after the first waits for it. The configuration key shortens it.
+        var settings = _idp.GatewaySettings();
+        settings["Authentication:Schemes:Bearer:RefreshInterval"] = "00:00:01";
+        await using var app = await GatewayApp.StartAsync(settings: settings, emulator: _app.Emulator);
+
+        foreach (var subject in new[] { "alice", "bob", "carol" })
+        {
+            var client = WithToken(app, _idp.Token(subject));
+            var status = await Poll.UntilAsync(async () => (await client.GetAsync("/tryon/v1/products")).StatusCode, HttpStatusCode.OK);
+            Assert.True(status == HttpStatusCode.OK, subject);
+            _idp.Rotate(keepOld: false);
+        }
+    }
+
     public static TheoryData<string> BadTokenKinds() =>
     [
         "unknown key", "wrong signature", "wrong issuer", "wrong audience", "expired beyond skew", "not yet valid", "alg none",
@@ -148,7 +166,8 @@ public sealed class IdentityProviderTests : IAsyncLifetime
     [MemberData(nameof(BadTokenKinds))]
     public async Task Request_WithBadIdpToken_IsInvalidTokenWithChallengeAndNotForwarded(string kind)
     {
-        var client = WithToken(_app, BadToken(kind));
+        var token = BadToken(kind);
+        var client = WithToken(_app, token);
 
         var first = await client.GetAsync("/tryon/v1/products");
         var second = await client.GetAsync("/tryon/v1/products");
@@ -157,6 +176,7 @@ public sealed class IdentityProviderTests : IAsyncLifetime
         await ErrorAssert.IsError(second, HttpStatusCode.Unauthorized, "INVALID_TOKEN");
         Assert.Equal("Bearer error=\"invalid_token\"", first.Headers.WwwAuthenticate.ToString());
         Assert.True(_app.Emulator.Requests.Count == 0, kind);
+        Assert.Null(_app.Services.GetRequiredService<ValidatedTokens>().Find(token, DateTimeOffset.UtcNow));
     }
 
     [Fact]
