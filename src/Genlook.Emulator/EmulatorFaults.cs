@@ -9,8 +9,9 @@ public sealed class EmulatorFaults
     private readonly List<FaultRule> _rules = [];
     private readonly Lock _lock = new();
 
-    public void FailWith(int status, string code = "INTERNAL_ERROR", string? pathPrefix = null, string? method = null, int? times = null) =>
-        Add(new FaultRule(FaultKind.Fail, pathPrefix, method, times) { Status = status, Code = code });
+    /// <param name="after">How long to hold the request first (a Genlook that works on it, then fails).</param>
+    public void FailWith(int status, string code = "INTERNAL_ERROR", string? pathPrefix = null, string? method = null, int? times = null, TimeSpan? after = null) =>
+        Add(new FaultRule(FaultKind.Fail, pathPrefix, method, times) { Status = status, Code = code, Duration = after ?? TimeSpan.Zero });
 
     public void Delay(TimeSpan delay, string? pathPrefix = null, string? method = null, int? times = null) =>
         Add(new FaultRule(FaultKind.Delay, pathPrefix, method, times) { Duration = delay });

@@ -38,6 +38,11 @@ internal static partial class EmulatorPipeline
                     await Task.Delay(fault.Duration, time, context.RequestAborted);
                     break;
                 case FaultKind.Fail:
+                    if (fault.Duration > TimeSpan.Zero)
+                    {
+                        await Task.Delay(fault.Duration, time, context.RequestAborted);
+                    }
+
                     result = EmulatorApi.Error(fault.Status, fault.Code, "Injected failure.");
                     break;
                 case FaultKind.RateLimit:

@@ -52,10 +52,10 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore 
         // Claim the key; if someone holds it, answer from their record. Twice at most: a record can expire in between.
         for (var attempt = 0; attempt < 2; attempt++)
         {
-            var inFlight = Serialize(new IdempotencyRecord(fingerprint, Done: false));
+            var inFlight = Serialize(new IdempotencyRecord(fingerprint, Done: false, Owner: Convert.ToHexString(RandomNumberGenerator.GetBytes(12))));
             if (await store.SetIfAbsentAsync(recordKey, inFlight, genlook.Value.Timeout + TimeSpan.FromSeconds(30), context.RequestAborted))
             {
-                await ForwardAndRecordAsync(context, user, recordKey, fingerprint);
+                await ForwardAndRecordAsync(context, user, recordKey, inFlight, fingerprint);
                 return;
             }
 
@@ -69,7 +69,7 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore 
         await GatewayErrorResponse.WriteAsync(context, GatewayErrors.IdempotencyKeyInUse());
     }
 
-    private async Task ForwardAndRecordAsync(HttpContext context, IGatewayUserFeature user, string recordKey, string fingerprint)
+    private async Task ForwardAndRecordAsync(HttpContext context, IGatewayUserFeature user, string recordKey, byte[] inFlight, string fingerprint)
     {
         var response = context.Response;
         var original = response.Body;
@@ -88,7 +88,9 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore 
                          context.Features.Get<Yarp.ReverseProxy.Forwarder.IForwarderErrorFeature>() is { Error: not Yarp.ReverseProxy.Forwarder.ForwarderError.None };
             if (failed)
             {
-                await store.DeleteAsync([recordKey], CancellationToken.None);
+                // Only this attempt's own marker: if it outlived its time to live, a retry may hold the key by now (and
+                // be at Genlook), and freeing that would let a third attempt spend a second credit.
+                await store.DeleteIfHeldAsync(recordKey, inFlight, CancellationToken.None);
             }
             else
             {

@@ -112,6 +112,36 @@ public sealed class IdempotencyTests : IAsyncLifetime
         Assert.Equal(2, _first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on").Count);
     }
 
+    [Fact]
+    public async Task FirstAttemptFailingAfterItsMarkerExpired_LeavesTheRetryInFlightItsKey()
+    {
+        // The first attempt's in-flight marker ran out (a Genlook slower than Genlook:Timeout + 30 s), and a retry on
+        // another instance claimed the key and is at Genlook. The first attempt then fails: releasing the key must free
+        // only its own marker, or a third attempt would be forwarded beside the retry and spend a second credit.
+        _first.Emulator.Faults.FailWith(500, pathPrefix: "/tryon/v1/try-on", times: 1, after: TimeSpan.FromSeconds(1));
+        _first.Emulator.Faults.Delay(TimeSpan.FromSeconds(4), "/tryon/v1/try-on", "POST", times: 1); // within Genlook:Timeout (5 s here)
+
+        // A fault rule is used up when a request reaches the emulator (its log records a request when it ends).
+        var first = _first.ClientFor("alice").SendAsync(TryOn("k-expired"));
+        Assert.True(await Poll.UntilAsync(() => Task.FromResult(_first.Emulator.Faults.Pending == 1), TimeSpan.FromSeconds(10)));
+        await using (var redis = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString))
+        {
+            var markers = redis.GetServers().Single().Keys(pattern: "*:idem:*").ToArray();
+            Assert.Single(markers);
+            await redis.GetDatabase().KeyDeleteAsync(markers); // as if its time to live had run out
+        }
+
+        var retry = _second.ClientFor("alice").SendAsync(TryOn("k-expired"));
+        Assert.True(await Poll.UntilAsync(() => Task.FromResult(_first.Emulator.Faults.Pending == 0), TimeSpan.FromSeconds(10)));
+        Assert.Equal(HttpStatusCode.InternalServerError, (await first).StatusCode);
+
+        var third = await _first.ClientFor("alice").SendAsync(TryOn("k-expired"));
+
+        await ErrorAssert.IsError(third, HttpStatusCode.Conflict, "IDEMPOTENCY_KEY_IN_USE");
+        Assert.Equal(HttpStatusCode.OK, (await retry).StatusCode);
+        Assert.Equal(2, _first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on").Count);
+    }
+
     [Theory]
     [InlineData(402, "QUOTA_EXCEEDED")]
     [InlineData(402, "INSUFFICIENT_CREDITS")]
