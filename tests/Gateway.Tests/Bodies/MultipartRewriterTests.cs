@@ -157,8 +157,10 @@ public sealed class MultipartRewriterTests
             {
                 "retentionDays" or "keepForDays" => (days * 3 + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
                 "crop" => days == 0 ? "false" : "true",
-                // A text value may hold dashes and line breaks: only a line that starts with the delimiter ends it.
-                _ => text + "\r\n--" + text,
+                // A text value may hold dashes and line breaks: only a line that starts with the delimiter ends it. The
+                // '~' keeps the value from holding the delimiter itself (a boundary is alphanumeric here), which no
+                // sender may do: "\r\n--" + text once made a real delimiter whenever text began with the boundary.
+                _ => text + "\r\n--~" + text,
             })));
 
     private static readonly Gen<Part> GenUploadFile =
