@@ -125,6 +125,13 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
         return 1
         """;
 
+    // KEYS[i]: a rule key; ARGV[i]: the admission id to remove from it (the requests of an abandoned batch).
+    private const string TakeBackScript =
+        """
+        for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[i]) end
+        return 1
+        """;
+
     // KEYS[1]: the hold key; ARGV[1]: the hold in ms. Holds only ever lengthen: a later, shorter Retry-After (another
     // instance's 429) must not cut a longer one short, as a plain SET PX would. PTTL is -2 for an absent key, and -1
     // for a key without expiry, which the acquire script ignores, so both are replaced.
@@ -231,6 +238,35 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
 
                 r += 2 + 2 * rules.Count;
                 results[n] = new RateLimitDecision(allowed, retry, states);
+            }
+        }
+
+        /// <summary>
+        /// The batch timed out and its requests were decided elsewhere (fallback, or 503): if Redis still runs the
+        /// script (a hung server resumes), its admissions would charge those requests a second time, for a whole
+        /// window. Taking them back is queued behind the script on the same connection, so it runs after it; a
+        /// request the script rejected has nothing to take back. Failure path only, and nobody waits for it.
+        /// </summary>
+        protected override void Abandoned(IReadOnlyList<RateLimitRequest> items)
+        {
+            var keys = new List<RedisKey>();
+            var ids = new List<RedisValue>();
+            foreach (var request in items)
+            {
+                foreach (var rule in request.Rules)
+                {
+                    keys.Add(rule.Key);
+                    ids.Add(request.AdmissionId);
+                }
+            }
+
+            try
+            {
+                _ = Redis.GetDatabase().ScriptEvaluateAsync(TakeBackScript, [.. keys], [.. ids], CommandFlags.FireAndForget);
+            }
+            catch (RedisException)
+            {
+                // No connection: then the script is not going to run on it either.
             }
         }
     }

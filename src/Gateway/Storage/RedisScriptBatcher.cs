@@ -87,6 +87,9 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>The connection the batches go over.</summary>
+    protected IConnectionMultiplexer Redis => _redis;
+
     /// <summary>The key whose hash slot the item's keys share (Redis Cluster).</summary>
     protected abstract RedisKey SlotKey(TItem item);
 
@@ -95,6 +98,14 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
 
     /// <summary>Each item's result from the script's answer, in order.</summary>
     protected abstract void Decode(RedisResult result, IReadOnlyList<TItem> items, Span<TResult> results);
+
+    /// <summary>
+    /// A call outlived the budget: its callers were failed, but Redis may still run it (a hung server runs what it
+    /// queued once it resumes). Commands sent now on the same connection run after it, so they can undo its effects.
+    /// </summary>
+    protected virtual void Abandoned(IReadOnlyList<TItem> items)
+    {
+    }
 
     private async Task SendBatchesAsync()
     {
@@ -153,14 +164,14 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
     /// <summary>One script call; <paramref name="round"/> counts the calls of a cluster round still out (else null).</summary>
     private async Task SendAsync(List<Pending> batch, StrongBox<int>? round)
     {
+        var items = new TItem[batch.Count];
+        for (var i = 0; i < items.Length; i++)
+        {
+            items[i] = batch[i].Item;
+        }
+
         try
         {
-            var items = new TItem[batch.Count];
-            for (var i = 0; i < items.Length; i++)
-            {
-                items[i] = batch[i].Item;
-            }
-
             var (keys, args) = Encode(items);
             RedisResult answer;
             using (Observability.GatewayTelemetry.StartBatchStoreCall(_operation, batch, static pending => pending.Caller))
@@ -179,6 +190,12 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
         }
         catch (Exception ex)
         {
+            // Before the callers hear of it: what they send next then goes after the undoing.
+            if (ex is TimeoutException)
+            {
+                Abandoned(items);
+            }
+
             foreach (var pending in batch)
             {
                 pending.TrySetException(ex);

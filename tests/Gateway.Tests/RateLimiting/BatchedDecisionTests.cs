@@ -115,6 +115,25 @@ public sealed class BatchedDecisionTests(RedisServer redis)
         Assert.InRange(batchCalls, 1, 29);
     }
 
+    [Fact]
+    public async Task AcquireAsync_ScriptTimesOutOnAHungRedis_ItsLateAdmissionIsTakenBack()
+    {
+        // A hung Redis (here CLIENT PAUSE) runs the queued script once it resumes, after the gateway stopped waiting
+        // and decided the request from its fallback: that late admission must not stay charged in the shared log.
+        await using var server = new RedisServer();
+        await server.StartAsync();
+        await using var connection = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
+        await using var store = new RedisRateLimitStore(connection, TimeSpan.FromMilliseconds(100));
+        var key = $"test:hung:{Guid.NewGuid():N}";
+        var request = new RateLimitRequest([new RateLimitRule("reads", key, 10, TimeSpan.FromMinutes(1))], null);
+
+        await connection.GetServer(connection.GetEndPoints()[0]).ExecuteAsync("CLIENT", "PAUSE", "400", "ALL");
+        await Assert.ThrowsAsync<TimeoutException>(() => store.AcquireAsync(request));
+
+        // Commands on one connection run in order: this count runs after the late script and whatever followed it.
+        Assert.Equal(0, await connection.GetDatabase().SortedSetLengthAsync(key));
+    }
+
     private static string Describe(RateLimitDecision d) =>
         $"{d.Allowed} {Math.Round(d.RetryAfter.TotalSeconds)} " + string.Join(",", d.States.Select(s => $"{s.Remaining}/{Math.Round(s.ResetAfter.TotalSeconds)}"));
 
