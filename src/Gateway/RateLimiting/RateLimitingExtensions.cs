@@ -74,12 +74,12 @@ public static class RateLimitingExtensions
     {
         // The limiter has decided before this runs: an uncharged request passes straight through.
         public Task InvokeAsync(HttpContext context) =>
-            context.Features.Get<RateLimitCharge>() is { } charge ? InvokeChargedAsync(context, charge) : next(context);
+            context.Features.Get<Errors.IGatewayErrorObserver>() is RateLimitCharge charge ? InvokeChargedAsync(context, charge) : next(context);
 
         private async Task InvokeChargedAsync(HttpContext context, RateLimitCharge charge)
         {
             await next(context);
-            if (context.Features.Get<GatewayErrorFeature>() is { Error.Status: 401 or 403 or 404 })
+            if (context.Features.Get<GatewayErrorFeature>() is { } error && RateLimitCharge.IsRefunded(error.Error.Status))
             {
                 await store.RefundAsync(charge.Request, CancellationToken.None);
             }

@@ -110,6 +110,26 @@ public sealed partial class RateLimitingTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task GatewayAnswered404_RateLimitHeader_ShowsThePermitGivenBack()
+    {
+        // The refunded request must not tell the app it spent a permit: its RateLimit is the state after the refund.
+        var client = _first.ClientFor("honest-prober");
+
+        var first = await client.GetAsync("/tryon/v1/generations/gen_never_seen");
+        var read = await client.GetAsync("/tryon/v1/products");
+        var second = await client.GetAsync("/tryon/v1/generations/gen_never_seen");
+
+        await ErrorAssert.IsError(first, HttpStatusCode.NotFound, "GENERATION_NOT_FOUND");
+        Assert.Equal($"\"reads\";r={ReadLimit};t=0", first.Headers.GetValues("RateLimit").Single());
+        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
+        var afterRead = StateHeader().Match(read.Headers.GetValues("RateLimit").Single());
+        Assert.Equal((ReadLimit - 1).ToString(), afterRead.Groups["r"].Value);
+        var afterSecond = StateHeader().Match(second.Headers.GetValues("RateLimit").Single());
+        Assert.Equal((ReadLimit - 1).ToString(), afterSecond.Groups["r"].Value);
+        Assert.NotEqual("0", afterSecond.Groups["t"].Value); // the read still counts
+    }
+
+    [Fact]
     public async Task AccountBudget_IsSharedByAllUsersOfTheAccount()
     {
         var statuses = new List<HttpStatusCode>();
