@@ -28,8 +28,11 @@ public static class RateLimitingExtensions
         }
         else
         {
-            services.AddSingleton(sp => new RedisRateLimitStore(
-                sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<IOptions<RateLimitingOptions>>().Value.RedisBudget));
+            services.AddSingleton(sp =>
+            {
+                var options = sp.GetRequiredService<IOptions<RateLimitingOptions>>().Value;
+                return new RedisRateLimitStore(sp.GetRequiredService<IConnectionMultiplexer>(), options.RedisBudget, options.FailureMode);
+            });
             services.AddSingleton<IRateLimitStore, ResilientRateLimitStore>();
         }
 

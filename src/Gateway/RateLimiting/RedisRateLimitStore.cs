@@ -148,21 +148,26 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
 
     /// <param name="redis">The connection.</param>
     /// <param name="budget">How long a decision may wait for Redis (twice this at worst: queued, then in flight).</param>
-    public RedisRateLimitStore(IConnectionMultiplexer redis, TimeSpan budget)
-        : this(redis, budget, null)
+    /// <param name="failureMode">
+    /// What becomes of a request whose decision timed out. <c>closed</c> refuses it, so an admission the script still
+    /// makes once a hung Redis resumes is taken back; <c>open</c> serves it from the fallback, and that late admission
+    /// is its true record in the shared log, so it stays.
+    /// </param>
+    public RedisRateLimitStore(IConnectionMultiplexer redis, TimeSpan budget, RateLimitFailureMode failureMode = RateLimitFailureMode.Open)
+        : this(redis, budget, null, failureMode == RateLimitFailureMode.Closed)
     {
     }
 
     /// <summary>With a clock, the script uses its time instead of Redis's (virtual time in tests).</summary>
     public RedisRateLimitStore(IConnectionMultiplexer redis, TimeProvider clock)
-        : this(redis, Timeout.InfiniteTimeSpan, clock)
+        : this(redis, Timeout.InfiniteTimeSpan, clock, takeBackAbandoned: false)
     {
     }
 
-    private RedisRateLimitStore(IConnectionMultiplexer redis, TimeSpan budget, TimeProvider? clock)
+    private RedisRateLimitStore(IConnectionMultiplexer redis, TimeSpan budget, TimeProvider? clock, bool takeBackAbandoned)
     {
         _redis = redis;
-        _batcher = new Batcher(redis, budget, clock);
+        _batcher = new Batcher(redis, budget, clock, takeBackAbandoned);
     }
 
     public Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default) =>
@@ -177,7 +182,7 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
     public ValueTask DisposeAsync() => _batcher.DisposeAsync();
 
     /// <summary>One round in flight at a time: batches grow exactly as fast as Redis (or the network) is slow.</summary>
-    private sealed class Batcher(IConnectionMultiplexer redis, TimeSpan budget, TimeProvider? clock)
+    private sealed class Batcher(IConnectionMultiplexer redis, TimeSpan budget, TimeProvider? clock, bool takeBackAbandoned)
         : RedisScriptBatcher<RateLimitRequest, RateLimitDecision>(redis, AcquireScript, "EVALSHA rate-limit", budget, maxInFlight: 1)
     {
         protected override RedisKey SlotKey(RateLimitRequest item) => item.Rules[0].Key;
@@ -242,13 +247,18 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
         }
 
         /// <summary>
-        /// The batch timed out and its requests were decided elsewhere (fallback, or 503): if Redis still runs the
-        /// script (a hung server resumes), its admissions would charge those requests a second time, for a whole
-        /// window. Taking them back is queued behind the script on the same connection, so it runs after it; a
-        /// request the script rejected has nothing to take back. Failure path only, and nobody waits for it.
+        /// The batch timed out and, in <c>closed</c> mode, its requests were refused (503): if Redis still runs the
+        /// script (a hung server resumes), its admissions would charge requests that never ran, for a whole window.
+        /// Taking them back is queued behind the script on the same connection, so it runs after it; a request the
+        /// script rejected has nothing to take back. Failure path only, and nobody waits for it.
         /// </summary>
         protected override void Abandoned(IReadOnlyList<RateLimitRequest> items)
         {
+            if (!takeBackAbandoned)
+            {
+                return;
+            }
+
             var keys = new List<RedisKey>();
             var ids = new List<RedisValue>();
             foreach (var request in items)

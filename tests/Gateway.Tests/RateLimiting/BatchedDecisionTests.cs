@@ -115,15 +115,18 @@ public sealed class BatchedDecisionTests(RedisServer redis)
         Assert.InRange(batchCalls, 1, 29);
     }
 
-    [Fact]
-    public async Task AcquireAsync_ScriptTimesOutOnAHungRedis_ItsLateAdmissionIsTakenBack()
+    [Theory]
+    [InlineData(RateLimitFailureMode.Closed, 0)]
+    [InlineData(RateLimitFailureMode.Open, 1)]
+    public async Task AcquireAsync_ScriptTimesOutOnAHungRedis_ItsLateAdmissionStaysOnlyIfTheRequestWasServed(RateLimitFailureMode mode, long expected)
     {
-        // A hung Redis (here CLIENT PAUSE) runs the queued script once it resumes, after the gateway stopped waiting
-        // and decided the request from its fallback: that late admission must not stay charged in the shared log.
+        // A hung Redis (here CLIENT PAUSE) runs the queued script once it resumes, after the gateway stopped waiting.
+        // Closed mode refused the request (503): the late admission would charge a request that never ran. Open mode
+        // served it from the fallback: the late admission is its true record in the shared log.
         await using var server = new RedisServer();
         await server.StartAsync();
         await using var connection = await ConnectionMultiplexer.ConnectAsync(server.ConnectionString + ",allowAdmin=true");
-        await using var store = new RedisRateLimitStore(connection, TimeSpan.FromMilliseconds(100));
+        await using var store = new RedisRateLimitStore(connection, TimeSpan.FromMilliseconds(100), mode);
         var key = $"test:hung:{Guid.NewGuid():N}";
         var request = new RateLimitRequest([new RateLimitRule("reads", key, 10, TimeSpan.FromMinutes(1))], null);
 
@@ -131,7 +134,7 @@ public sealed class BatchedDecisionTests(RedisServer redis)
         await Assert.ThrowsAsync<TimeoutException>(() => store.AcquireAsync(request));
 
         // Commands on one connection run in order: this count runs after the late script and whatever followed it.
-        Assert.Equal(0, await connection.GetDatabase().SortedSetLengthAsync(key));
+        Assert.Equal(expected, await connection.GetDatabase().SortedSetLengthAsync(key));
     }
 
     private static string Describe(RateLimitDecision d) =>
