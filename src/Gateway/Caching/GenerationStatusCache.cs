@@ -139,7 +139,8 @@ internal sealed class GenerationStatusCache(IGatewayStore store, MemoryCache mem
                 var lifetime = _options.TerminalTtl;
                 if (SignedUrlExpiry.Parse(resultUrl) is { } expiresAt)
                 {
-                    var usable = expiresAt - _options.UrlSafetyMargin - time.GetUtcNow();
+                    // In this order: an unreadable expiry is MinValue, which cannot have the margin taken off.
+                    var usable = expiresAt - time.GetUtcNow() - _options.UrlSafetyMargin;
                     lifetime = usable < lifetime ? usable : lifetime;
                 }
 

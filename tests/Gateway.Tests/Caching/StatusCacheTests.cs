@@ -211,6 +211,19 @@ public sealed class StatusCacheTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, (await direct.GetAsync(url)).StatusCode);
     }
 
+    [Theory]
+    [InlineData("COMPLETED", "https://cdn.example.com/o.png?X-Goog-Date=99991231T235959Z&X-Goog-Expires=900")]
+    [InlineData("COMPLETED", "https://cdn.example.com/o.png?Expires=99999999999999")]
+    [InlineData("COMPLETED", "https://cdn.example.com/o.png?X-Goog-Date=garbage&X-Goog-Expires=10")]
+    [InlineData("FAILED", "https://cdn.example.com/o.png?X-Amz-Date=20261124T100000Z&X-Amz-Expires=-1")]
+    public void Lifetime_TerminalStatusWithUnreadableUrlExpiry_IsNotCached(string status, string url)
+    {
+        var cache = _first.Services.GetRequiredService<GenerationStatusCache>();
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { id = "gen_1", status, resultImageUrl = url });
+
+        Assert.True(cache.Lifetime(body) <= TimeSpan.Zero);
+    }
+
     /// <summary>The real Redis store, counting reads of status entries: a poll that reads one has missed L1 and is about to lead or follow.</summary>
     private sealed class StatusReadCounter(RedisGatewayStore inner) : IGatewayStore, IAsyncDisposable
     {
