@@ -30,13 +30,16 @@ internal sealed class GenerationStatusCache(IGatewayStore store, MemoryCache mem
 
     /// <summary>
     /// Cross-instance stampede protection: the first instance to miss takes a short lock in the store and fetches;
-    /// the others wait (bounded) for its entry instead of calling Genlook too. <c>Fetch</c> when this caller should fetch;
-    /// <c>Lock</c>, the token of the lock it took (none when it fetches because the lock's holder is stuck).
+    /// the others wait (bounded) for its entry instead of calling Genlook too. A waiter that finds the lock free and no
+    /// entry (the holder's answer could not be cached, or it failed) takes the lock and fetches at once.
+    /// <c>Fetch</c> when this caller should fetch; <c>Lock</c>, the token of the lock it took (none when it fetches
+    /// because the lock's holder is stuck).
     /// </summary>
     public async Task<(bool Fetch, byte[]? Lock, CachedStatus? Entry)> ClaimFetchAsync(IGatewayUserFeature user, string generationId, TimeSpan maxWait, CancellationToken cancellationToken)
     {
         var token = System.Security.Cryptography.RandomNumberGenerator.GetBytes(16);
-        if (await store.SetIfAbsentAsync(FetchLockKey(user, generationId), token, maxWait, cancellationToken))
+        var lockKey = FetchLockKey(user, generationId);
+        if (await store.SetIfAbsentAsync(lockKey, token, maxWait, cancellationToken))
         {
             return (true, token, null);
         }
@@ -48,6 +51,18 @@ internal sealed class GenerationStatusCache(IGatewayStore store, MemoryCache mem
             if (await TryGetAsync(user, generationId, cancellationToken) is { } entry)
             {
                 return (false, null, entry);
+            }
+
+            if (await store.SetIfAbsentAsync(lockKey, token, maxWait, cancellationToken))
+            {
+                // The holder may have stored its entry and let go between the two reads: then that entry, not a second call.
+                if (await TryGetAsync(user, generationId, cancellationToken) is { } stored)
+                {
+                    await store.DeleteIfHeldAsync(lockKey, token, CancellationToken.None);
+                    return (false, null, stored);
+                }
+
+                return (true, token, null);
             }
         }
 

@@ -5,7 +5,10 @@ using Genlook.Gateway.Identity;
 using Genlook.Gateway.Observability;
 using Genlook.Gateway.Storage;
 using Genlook.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
 namespace Genlook.Gateway.Tests.Caching;
@@ -75,6 +78,41 @@ public sealed class StatusCacheTests : IAsyncLifetime
         await cache.ReleaseFetchAsync(user, "gen_late", token);
 
         Assert.Equal("another-instance", (string?)await redis.GetDatabase().StringGetAsync(lockKey));
+    }
+
+    [Fact]
+    public async Task ClaimFetch_OtherInstanceReleasesWithoutAnEntry_WaiterFetchesBeforeItsDeadline()
+    {
+        var first = _first.Services.GetRequiredService<GenerationStatusCache>();
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        using var memory = new MemoryCache(new MemoryCacheOptions());
+        var second = new GenerationStatusCache(_second.Services.GetRequiredService<IGatewayStore>(), memory, time, Options.Create(new CachingOptions()));
+        var user = new GatewayUserFeature(Guid.NewGuid().ToString("N"), "default");
+        var (leads, token, _) = await first.ClaimFetchAsync(user, "gen_uncacheable", TimeSpan.FromSeconds(2), CancellationToken.None);
+        Assert.True(leads);
+        var waiting = second.ClaimFetchAsync(user, "gen_uncacheable", TimeSpan.FromSeconds(2), CancellationToken.None);
+
+        // The first instance's answer could not be cached (Genlook failed, or PendingTtl is zero): it frees the lock, stores nothing.
+        await first.ReleaseFetchAsync(user, "gen_uncacheable", token);
+
+        // Well before the waiter's 2 s deadline, it must notice that nothing is coming and ask for itself.
+        var advanced = TimeSpan.Zero;
+        var done = await Poll.UntilAsync(() =>
+        {
+            if (advanced < TimeSpan.FromSeconds(1))
+            {
+                time.Advance(TimeSpan.FromMilliseconds(25));
+                advanced += TimeSpan.FromMilliseconds(25);
+            }
+
+            return Task.FromResult(waiting.IsCompleted);
+        });
+        Assert.True(done, "the waiter kept waiting for an entry the other instance will never store");
+        var (fetch, waiterToken, entry) = await waiting;
+        Assert.True(fetch);
+        Assert.Null(entry);
+        Assert.NotNull(waiterToken); // it leads now: a third instance's poll waits for its answer
+        await second.ReleaseFetchAsync(user, "gen_uncacheable", waiterToken);
     }
 
     [Fact]
