@@ -7,7 +7,7 @@ namespace Genlook.Gateway.Caching;
 /// <summary>
 /// When a signed URL stops working, from its own query: Google Cloud Storage V4 (<c>X-Goog-Date</c> +
 /// <c>X-Goog-Expires</c>), AWS SigV4 (<c>X-Amz-Date</c> + <c>X-Amz-Expires</c>), or an absolute <c>Expires</c> (Unix
-/// seconds: GCS V2, CloudFront). Parameter names in any case; repeated or disagreeing expiries give the earliest.
+/// seconds: GCS V2, CloudFront canned policy), or a CloudFront custom <c>Policy</c>. Parameter names in any case; repeated or disagreeing expiries give the earliest.
 /// <c>null</c> when the URL says nothing; <see cref="DateTimeOffset.MinValue"/> (already expired) when it carries an
 /// expiry that cannot be read (malformed, negative, out of range, half of a pair): the URL may expire any moment.
 /// </summary>
@@ -65,7 +65,43 @@ public static class SignedUrlExpiry
             Consider(DateTimeOffset.FromUnixTimeSeconds(unix));
         }
 
+        foreach (var policy in Values(query, "Policy"))
+        {
+            if (CloudFrontPolicyExpiry(policy) is not { } policyExpiry)
+            {
+                return DateTimeOffset.MinValue;
+            }
+
+            Consider(policyExpiry);
+        }
+
         return earliest;
+    }
+
+    /// <summary>
+    /// A CloudFront custom policy (<c>Policy</c>: JSON in base64 with <c>-</c>, <c>_</c>, <c>~</c> for <c>+</c>,
+    /// <c>=</c>, <c>/</c>): its required <c>DateLessThan</c>, the earliest over its statements; <c>null</c> when unreadable.
+    /// </summary>
+    private static DateTimeOffset? CloudFrontPolicyExpiry(string? policy)
+    {
+        try
+        {
+            var json = Convert.FromBase64String((policy ?? string.Empty).Replace('-', '+').Replace('_', '=').Replace('~', '/'));
+            using var document = System.Text.Json.JsonDocument.Parse(json);
+            DateTimeOffset? earliest = null;
+            foreach (var statement in document.RootElement.GetProperty("Statement").EnumerateArray())
+            {
+                var unix = statement.GetProperty("Condition").GetProperty("DateLessThan").GetProperty("AWS:EpochTime").GetInt64();
+                var expiresAt = DateTimeOffset.FromUnixTimeSeconds(unix);
+                earliest = earliest is null || expiresAt < earliest ? expiresAt : earliest;
+            }
+
+            return earliest;
+        }
+        catch (Exception ex) when (ex is FormatException or System.Text.Json.JsonException or InvalidOperationException or KeyNotFoundException or ArgumentOutOfRangeException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Every value of <paramref name="name"/>, in any case (<c>Expires=…&amp;expires=…</c> are both read).</summary>

@@ -11,6 +11,7 @@ public sealed class SignedUrlExpiryTests
     [InlineData("https://cdn.example.com/o.png?x-goog-date=20261124T100000Z&x-goog-expires=30", "2026-11-24T10:00:30Z")]
     [InlineData("https://cdn.example.com/o.png?X%2DGoog%2DDate=%32%30%32%36%31%31%32%34T100000Z&X-Goog-Expires=%39%30", "2026-11-24T10:01:30Z")]
     [InlineData("https://cdn.example.com/o.png?Expires=253402300799&Signature=x", "9999-12-31T23:59:59Z")]
+    [InlineData("https://d111111abcdef8.cloudfront.net/o.png?Policy=eyJTdGF0ZW1lbnQiOlt7IlJlc291cmNlIjoiaHR0cHM6Ly9kMTExMTExYWJjZGVmOC5jbG91ZGZyb250Lm5ldC9vLnBuZyIsIkNvbmRpdGlvbiI6eyJEYXRlTGVzc1RoYW4iOnsiQVdTOkVwb2NoVGltZSI6MTc5NTUxODAwMH19fV19&Signature=x&Key-Pair-Id=K2JCJMDEHXQW5F", "2026-11-24T11:00:00Z")]
     public void Parse_SignedUrl_ReturnsExpiry(string url, string expected) =>
         Assert.Equal(DateTimeOffset.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), SignedUrlExpiry.Parse(url));
 
@@ -34,6 +35,8 @@ public sealed class SignedUrlExpiryTests
     [InlineData("https://cdn.example.com/o.png?Expires=-1&Signature=x")]
     [InlineData("https://cdn.example.com/o.png?Expires=Tue%2C%2024%20Nov%202026%2012%3A00%3A00%20GMT")]
     [InlineData("https://cdn.example.com/o.png?Expires=1795521600&Expires=soon")]
+    [InlineData("https://d111111abcdef8.cloudfront.net/o.png?Policy=not-base64!&Signature=x&Key-Pair-Id=K2JCJMDEHXQW5F")]
+    [InlineData("https://d111111abcdef8.cloudfront.net/o.png?Policy=eyJTdGF0ZW1lbnQiOlt7IlJlc291cmNlIjoiaHR0cHM6Ly9kMTExMTExYWJjZGVmOC5jbG91ZGZyb250Lm5ldC8qIiwiQ29uZGl0aW9uIjp7IklwQWRkcmVzcyI6eyJBV1M6U291cmNlSXAiOiIxOTIuMC4yLjAvMjQifX19XX0_&Signature=x&Key-Pair-Id=K2JCJMDEHXQW5F")]
     public void Parse_ExpiryThatCannotBeRead_ReturnsAlreadyExpired(string url) =>
         Assert.Equal(DateTimeOffset.MinValue, SignedUrlExpiry.Parse(url));
 
