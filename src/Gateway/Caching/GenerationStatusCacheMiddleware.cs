@@ -65,7 +65,7 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
                 return;
             }
 
-            using var answer = new MemoryStream();
+            using var answer = new CaptureStream(context.Response, MaxBodyBytes);
             try
             {
                 flight.TrySetResult(await ForwardAndStoreAsync(context, user, id, answer));
@@ -76,8 +76,11 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
             }
 
             // Only now this client's copy: the followers have theirs already, so this client leaving cannot fail them.
-            answer.Position = 0;
-            await answer.CopyToAsync(context.Response.Body, context.RequestAborted);
+            if (!answer.Overflowed)
+            {
+                answer.Held.Position = 0;
+                await answer.Held.CopyToAsync(context.Response.Body, context.RequestAborted);
+            }
         }
         finally
         {
@@ -89,12 +92,13 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
     }
 
     /// <summary>Forwards with the response body captured into <paramref name="capture"/>, and caches it if it may be.</summary>
-    private async Task<CachedStatus?> ForwardAndStoreAsync(HttpContext context, IGatewayUserFeature user, string id, MemoryStream capture)
+    private async Task<CachedStatus?> ForwardAndStoreAsync(HttpContext context, IGatewayUserFeature user, string id, CaptureStream capture)
     {
         telemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("cache.result", "miss"));
         GatewayTelemetry.Decision("gateway.cache", "miss");
         var response = context.Response;
         var original = response.Body;
+        capture.Client = original;
         response.Body = capture;
         CachedStatus? entry = null;
         try
@@ -106,11 +110,11 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
             response.Body = original;
         }
 
-        if (response.StatusCode == StatusCodes.Status200OK && capture.Length is > 0 and <= MaxBodyBytes &&
+        if (response.StatusCode == StatusCodes.Status200OK && !capture.Overflowed && capture.Held.Length > 0 &&
             context.Features.Get<Errors.GatewayErrorFeature>() is null)
         {
             // Not cancelled with this request: the answer is paid for, and the followers and later polls want it.
-            entry = await cache.StoreAsync(user, id, capture.ToArray(), CancellationToken.None);
+            entry = await cache.StoreAsync(user, id, capture.Held.ToArray(), CancellationToken.None);
         }
 
         if (!response.HasStarted)
@@ -121,6 +125,77 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
         }
 
         return entry;
+    }
+
+    /// <summary>
+    /// Holds the forwarded answer for the followers and the cache, up to <c>limit</c> bytes (more than a status ever
+    /// is). Past that it cannot be cached: what is held goes out to this client and the rest streams through, so a
+    /// huge answer is never held whole in memory (nor kept from the app until its last byte).
+    /// </summary>
+    private sealed class CaptureStream(HttpResponse response, int limit) : Stream
+    {
+        public MemoryStream Held { get; } = new();
+
+        public Stream Client { get; set; } = Null;
+
+        public bool Overflowed { get; private set; }
+
+        public override bool CanRead => false;
+
+        public override bool CanSeek => false;
+
+        public override bool CanWrite => true;
+
+        public override long Length => throw new NotSupportedException();
+
+        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+
+        public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            if (!Overflowed && Held.Length + buffer.Length <= limit)
+            {
+                Held.Write(buffer.Span);
+                return;
+            }
+
+            if (!Overflowed)
+            {
+                Overflowed = true;
+                response.Headers["Cache-Status"] = $"{CacheName}; fwd=miss";
+                Held.Position = 0;
+                await Held.CopyToAsync(Client, cancellationToken);
+                Held.SetLength(0);
+            }
+
+            await Client.WriteAsync(buffer, cancellationToken);
+        }
+
+        public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
+            WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
+
+        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+
+        public override Task FlushAsync(CancellationToken cancellationToken) => Overflowed ? Client.FlushAsync(cancellationToken) : Task.CompletedTask;
+
+        public override void Flush()
+        {
+        }
+
+        public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+
+        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+
+        public override void SetLength(long value) => throw new NotSupportedException();
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing)
+            {
+                Held.Dispose();
+            }
+
+            base.Dispose(disposing);
+        }
     }
 
     private Task WriteHitAsync(HttpContext context, CachedStatus entry)

@@ -116,6 +116,26 @@ public sealed class StatusCacheTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task PollWithHugeUpstreamBody_IsStreamedToTheApp_NotHeldWholeInMemory()
+    {
+        var alice = new AppSession(_first.ClientFor("gina"));
+        var id = await alice.TryOnGenerationIdAsync(await alice.UploadImageIdAsync());
+        // A body far over what the cache keeps; Genlook then sends nothing more, as a slow or broken upstream would.
+        var body = $$"""{"id":"{{id}}","status":"PROCESSING","padding":"{{new string('x', 4 * 1024 * 1024)}}"}""";
+        _first.Emulator.Faults.Respond(200, body, ending: Genlook.Emulator.ResponseEnding.StallMidBody, pathPrefix: "/tryon/v1/generations/", method: "GET", times: 1);
+
+        using var leaving = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        using var response = await alice.Client.GetAsync($"/tryon/v1/generations/{id}", HttpCompletionOption.ResponseHeadersRead, leaving.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("genlook-gateway; fwd=miss", response.Headers.GetValues("Cache-Status").Single());
+        await using var stream = await response.Content.ReadAsStreamAsync(leaving.Token);
+        var received = new byte[body.Length];
+        await stream.ReadExactlyAsync(received, leaving.Token);
+        Assert.Equal(body, System.Text.Encoding.UTF8.GetString(received));
+        await leaving.CancelAsync();
+    }
+
+    [Fact]
     public async Task TerminalGeneration_PolledHundredTimesOnTwoInstances_CostsAtMostOneGenlookGet()
     {
         var alice = new AppSession(_first.ClientFor("alice"));
