@@ -65,7 +65,8 @@ public static class SignedUrlExpiry
             Consider(DateTimeOffset.FromUnixTimeSeconds(unix));
         }
 
-        foreach (var policy in Values(query, "Policy"))
+        // Only beside Key-Pair-Id, as CloudFront sends it: a "policy" parameter of some other meaning says nothing.
+        foreach (var policy in Values(query, "Key-Pair-Id").Count > 0 ? Values(query, "Policy") : [])
         {
             if (CloudFrontPolicyExpiry(policy) is not { } policyExpiry)
             {

@@ -43,6 +43,7 @@ public sealed class SignedUrlExpiryTests
     [Theory]
     [InlineData("https://cdn.example.com/o.png")]
     [InlineData("https://cdn.example.com/o.png?w=512&Signature=x")]
+    [InlineData("https://cdn.example.com/o.png?policy=public")]
     [InlineData("not a url")]
     [InlineData(null)]
     public void Parse_Unsigned_ReturnsNull(string? url) => Assert.Null(SignedUrlExpiry.Parse(url));
