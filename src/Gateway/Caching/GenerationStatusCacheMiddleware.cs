@@ -142,13 +142,19 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
 
         public override bool CanRead => false;
 
-        public override bool CanSeek => false;
+        // Seekable while nothing has gone out, as the MemoryStream it replaces: HttpResponse.Clear() (YARP, on an
+        // upstream failure mid-body) drops a partial answer with SetLength(0), so the app gets the error, not half a body.
+        public override bool CanSeek => !Overflowed;
 
         public override bool CanWrite => true;
 
-        public override long Length => throw new NotSupportedException();
+        public override long Length => Overflowed ? throw new NotSupportedException() : Held.Length;
 
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
+        public override long Position
+        {
+            get => Overflowed ? throw new NotSupportedException() : Held.Position;
+            set => Held.Position = Overflowed ? throw new NotSupportedException() : value;
+        }
 
         public override async ValueTask WriteAsync(ReadOnlyMemory<byte> buffer, CancellationToken cancellationToken = default)
         {
@@ -183,9 +189,17 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
 
         public override int Read(byte[] buffer, int offset, int count) => throw new NotSupportedException();
 
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
+        public override long Seek(long offset, SeekOrigin origin) => Overflowed ? throw new NotSupportedException() : Held.Seek(offset, origin);
 
-        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void SetLength(long value)
+        {
+            if (Overflowed)
+            {
+                throw new NotSupportedException();
+            }
+
+            Held.SetLength(value);
+        }
 
         protected override void Dispose(bool disposing)
         {
