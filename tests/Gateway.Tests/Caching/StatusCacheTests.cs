@@ -165,6 +165,7 @@ public sealed class StatusCacheTests : IAsyncLifetime
         var bob = await new AppSession(_second.ClientFor("bob")).GenerationAsync(id);
 
         await ErrorAssert.IsError(bob, HttpStatusCode.NotFound, "GENERATION_NOT_FOUND");
+        Assert.False(bob.Headers.Contains("Cache-Status"), "a stranger's 404 must not tell that the generation is cached");
     }
 
     [Fact]
