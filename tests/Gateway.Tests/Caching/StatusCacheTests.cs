@@ -271,6 +271,24 @@ public sealed class StatusCacheTests : IAsyncLifetime
     }
 
     [Theory]
+    [InlineData("COMPLETED", 3600, 300)]
+    [InlineData("FAILED", 3600, 300)]
+    [InlineData("COMPLETED", 120, 90)]
+    [InlineData("PROCESSING", 3600, 2)]
+    [InlineData("PENDING", 3600, 2)]
+    public void Lifetime_ConfiguredTtls_BoundTheEntryWithTheUrlsExpiry(string status, int urlValiditySeconds, int expectedSeconds)
+    {
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 24, 10, 0, 0, TimeSpan.Zero));
+        using var memory = new MemoryCache(new MemoryCacheOptions());
+        var options = new CachingOptions { TerminalTtl = TimeSpan.FromMinutes(5), PendingTtl = TimeSpan.FromSeconds(2), UrlSafetyMargin = TimeSpan.FromSeconds(30) };
+        var cache = new GenerationStatusCache(_first.Services.GetRequiredService<IGatewayStore>(), memory, time, Options.Create(options));
+        var url = $"https://storage.googleapis.com/b/o.png?X-Goog-Date=20261124T100000Z&X-Goog-Expires={urlValiditySeconds}&X-Goog-Signature=ab";
+        var body = JsonSerializer.SerializeToUtf8Bytes(new { id = "gen_1", status, resultImageUrl = url });
+
+        Assert.Equal(TimeSpan.FromSeconds(expectedSeconds), cache.Lifetime(body));
+    }
+
+    [Theory]
     [InlineData("COMPLETED", "https://cdn.example.com/o.png?X-Goog-Date=99991231T235959Z&X-Goog-Expires=900")]
     [InlineData("COMPLETED", "https://cdn.example.com/o.png?Expires=99999999999999")]
     [InlineData("COMPLETED", "https://cdn.example.com/o.png?X-Goog-Date=garbage&X-Goog-Expires=10")]
