@@ -35,13 +35,7 @@ internal sealed class DataFieldPolicy(Func<ReadOnlyMemory<byte>, BodyRewrite> re
         return FieldDecision.Replace("data", Data.Body);
     }
 
-    public void OnFile(string name, List<ErrorDetail> errors)
-    {
-        if (name.Equals("data", StringComparison.Ordinal))
-        {
-            errors.Add(new ErrorDetail("data", "'data' must be a text field, not a file."));
-        }
-    }
+    public bool RewritesField(string name) => name.Equals("data", StringComparison.Ordinal);
 
     public IEnumerable<(string Name, string Value)> AppendedFields(List<ErrorDetail> errors)
     {
@@ -86,13 +80,7 @@ internal sealed class UploadFormPolicy(string pseudonym) : IMultipartFieldPolicy
         }
     }
 
-    public void OnFile(string name, List<ErrorDetail> errors)
-    {
-        if (name is "externalUserId" or "customerId" or "retentionDays" or "keepForDays")
-        {
-            errors.Add(new ErrorDetail(name, $"'{name}' must be a text field, not a file."));
-        }
-    }
+    public bool RewritesField(string name) => name is "externalUserId" or "customerId" or "retentionDays" or "keepForDays";
 
     public IEnumerable<(string Name, string Value)> AppendedFields(List<ErrorDetail> errors) => [("externalUserId", pseudonym)];
 

@@ -28,10 +28,10 @@ internal interface IMultipartFieldPolicy
     FieldDecision OnField(string name, ReadOnlyMemory<byte> value, List<ErrorDetail> errors);
 
     /// <summary>
-    /// A file part about to pass through unchanged: a name the policy rewrites as a text field is an error, since a parser
-    /// that reads the part as a field (RFC 7578 ignores <c>filename*</c>) would see a second one beside the policy's.
+    /// Whether the policy rewrites (or drops) a text field of this name. A file part of that name is refused, since a
+    /// parser that reads the part as a field (RFC 7578 ignores <c>filename*</c>) would see a second one beside the policy's.
     /// </summary>
-    void OnFile(string name, List<ErrorDetail> errors);
+    bool RewritesField(string name);
 
     /// <summary>Fields appended after the last part (e.g. the caller's <c>externalUserId</c>).</summary>
     IEnumerable<(string Name, string Value)> AppendedFields(List<ErrorDetail> errors);
@@ -115,9 +115,9 @@ internal static class MultipartRewriter
                 var name = HeaderUtilities.RemoveQuotes(disposition.Name).Value!;
                 if (disposition.IsFileDisposition())
                 {
-                    policy.OnFile(name, errors);
-                    if (errors.Count > 0)
+                    if (policy.RewritesField(name))
                     {
+                        errors.Add(new ErrorDetail(name, $"'{name}' must be a text field, not a file."));
                         await output.DisposeAsync();
                         return MultipartRewriteResult.Invalid(errors);
                     }

@@ -23,9 +23,7 @@ public sealed class MultipartRewriterTests
             _ => FieldDecision.Keep,
         };
 
-        public void OnFile(string name, List<ErrorDetail> errors)
-        {
-        }
+        public bool RewritesField(string name) => false;
 
         public IEnumerable<(string Name, string Value)> AppendedFields(List<ErrorDetail> errors) => [("appended", "yes")];
     }
