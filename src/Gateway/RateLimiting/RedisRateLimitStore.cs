@@ -118,14 +118,8 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
         return result
         """;
 
-    // KEYS[1..n]: rule keys; ARGV[1]: the admission id to remove.
-    private const string RefundScript =
-        """
-        for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[1]) end
-        return 1
-        """;
-
-    // KEYS[i]: a rule key; ARGV[i]: the admission id to remove from it (the requests of an abandoned batch).
+    // KEYS[i]: a rule key; ARGV[i]: the admission id to remove from it. One request's refund, or the admissions of a
+    // whole abandoned batch.
     private const string TakeBackScript =
         """
         for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[i]) end
@@ -173,13 +167,33 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
     public Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default) =>
         _batcher.RunAsync(request);
 
-    public Task RefundAsync(RateLimitRequest request, CancellationToken cancellationToken = default) =>
-        _redis.GetDatabase().ScriptEvaluateAsync(RefundScript, request.Rules.Select(r => (RedisKey)r.Key).ToArray(), [request.AdmissionId]);
+    public Task RefundAsync(RateLimitRequest request, CancellationToken cancellationToken = default)
+    {
+        var (keys, ids) = Admissions([request]);
+        return _redis.GetDatabase().ScriptEvaluateAsync(TakeBackScript, keys, ids);
+    }
 
     public Task HoldAsync(string holdKey, TimeSpan duration, CancellationToken cancellationToken = default) =>
         _redis.GetDatabase().ScriptEvaluateAsync(HoldScript, [holdKey], [(long)Math.Ceiling(duration.TotalMilliseconds)]);
 
     public ValueTask DisposeAsync() => _batcher.DisposeAsync();
+
+    /// <summary>Each rule key of the requests beside the admission id to take back from it (<see cref="TakeBackScript"/>).</summary>
+    private static (RedisKey[] Keys, RedisValue[] Ids) Admissions(IReadOnlyList<RateLimitRequest> requests)
+    {
+        var keys = new List<RedisKey>();
+        var ids = new List<RedisValue>();
+        foreach (var request in requests)
+        {
+            foreach (var rule in request.Rules)
+            {
+                keys.Add(rule.Key);
+                ids.Add(request.AdmissionId);
+            }
+        }
+
+        return ([.. keys], [.. ids]);
+    }
 
     /// <summary>One round in flight at a time: batches grow exactly as fast as Redis (or the network) is slow.</summary>
     private sealed class Batcher(IConnectionMultiplexer redis, TimeSpan budget, TimeProvider? clock, bool takeBackAbandoned)
@@ -259,20 +273,10 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
                 return;
             }
 
-            var keys = new List<RedisKey>();
-            var ids = new List<RedisValue>();
-            foreach (var request in items)
-            {
-                foreach (var rule in request.Rules)
-                {
-                    keys.Add(rule.Key);
-                    ids.Add(request.AdmissionId);
-                }
-            }
-
+            var (keys, ids) = Admissions(items);
             try
             {
-                _ = Redis.GetDatabase().ScriptEvaluateAsync(TakeBackScript, [.. keys], [.. ids], CommandFlags.FireAndForget);
+                _ = Redis.GetDatabase().ScriptEvaluateAsync(TakeBackScript, keys, ids, CommandFlags.FireAndForget);
             }
             catch (RedisException)
             {
