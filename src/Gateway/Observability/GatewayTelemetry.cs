@@ -48,14 +48,7 @@ public sealed class GatewayTelemetry : IDisposable
             return null;
         }
 
-        var activity = ActivitySource.StartActivity("redis " + operation, ActivityKind.Client);
-        if (activity is not null)
-        {
-            activity.SetTag("db.system.name", "redis");
-            activity.SetTag("db.operation.name", operation);
-        }
-
-        return activity;
+        return TagStoreCall(ActivitySource.StartActivity("redis " + operation, ActivityKind.Client), operation);
     }
 
     /// <summary>
@@ -96,17 +89,20 @@ public sealed class GatewayTelemetry : IDisposable
 
         // The batching loop runs in whatever context it was started from: never a parent for the calls it makes.
         Activity.Current = null;
-        var activity = ActivitySource.StartActivity(ActivityKind.Client, parent, links: links, name: "redis " + operation);
-        if (activity is not null)
+        var activity = TagStoreCall(ActivitySource.StartActivity(ActivityKind.Client, parent, links: links, name: "redis " + operation), operation);
+        if (callers.Count > 1)
         {
-            activity.SetTag("db.system.name", "redis");
-            activity.SetTag("db.operation.name", operation);
-            if (callers.Count > 1)
-            {
-                activity.SetTag("db.operation.batch.size", callers.Count);
-            }
+            activity?.SetTag("db.operation.batch.size", callers.Count);
         }
 
+        return activity;
+    }
+
+    /// <summary>The database semantic conventions' tags of a store call.</summary>
+    private static Activity? TagStoreCall(Activity? activity, string operation)
+    {
+        activity?.SetTag("db.system.name", "redis");
+        activity?.SetTag("db.operation.name", operation);
         return activity;
     }
 
