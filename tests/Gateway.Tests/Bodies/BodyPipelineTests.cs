@@ -157,6 +157,18 @@ public sealed class BodyPipelineTests : IAsyncLifetime
         Assert.Equal(0, _app.Emulator.Requests.Count);
     }
 
+    /// <summary>A valid form (a file and a try-on <c>data</c> field), then one more part with the given headers.</summary>
+    private Task<HttpResponseMessage> PostFormWithLastPartAsync(string path, string lastPartHeaders)
+    {
+        var body = "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"me.png\"\r\nContent-Type: image/png\r\n\r\n" +
+                   Encoding.Latin1.GetString(TestImages.Png) + "\r\n" +
+                   "--x\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n{\"products\":[{\"externalId\":\"shirt-42\"}],\"person\":{\"image\":{\"source\":{\"url\":\"https://cdn.example.com/p.jpg\"}}}}\r\n" +
+                   $"--x\r\n{lastPartHeaders}\r\n\r\nsmuggled\r\n--x--\r\n";
+        var content = new ByteArrayContent(Encoding.Latin1.GetBytes(body));
+        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=x");
+        return _alice.Client.PostAsync(path, content);
+    }
+
     [Theory]
     [InlineData("/tryon/v1/images/upload", "externalUserId")]
     [InlineData("/tryon/v1/try-on", "data")]
@@ -165,14 +177,7 @@ public sealed class BodyPipelineTests : IAsyncLifetime
         // name="external\UserId" is "externalUserId" to an RFC 7578 parser: forwarded beside the gateway's own field, it
         // would let a user pick the attribution (or an unchecked, un-rewritten data body) for any upstream that reads it.
         var escaped = field[..1] + "\\" + field[1..];
-        var body = "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"me.png\"\r\nContent-Type: image/png\r\n\r\n" +
-                   Encoding.Latin1.GetString(TestImages.Png) + "\r\n" +
-                   "--x\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n{\"products\":[{\"externalId\":\"shirt-42\"}],\"person\":{\"image\":{\"source\":{\"url\":\"https://cdn.example.com/p.jpg\"}}}}\r\n" +
-                   $"--x\r\nContent-Disposition: form-data; name=\"{escaped}\"\r\n\r\nsmuggled\r\n--x--\r\n";
-        using var content = new ByteArrayContent(Encoding.Latin1.GetBytes(body));
-        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=x");
-
-        var response = await _alice.Client.PostAsync(path, content);
+        var response = await PostFormWithLastPartAsync(path, $"Content-Disposition: form-data; name=\"{escaped}\"");
 
         await ErrorAssert.IsError(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
         Assert.Equal(0, _app.Emulator.Requests.Count);
@@ -187,14 +192,7 @@ public sealed class BodyPipelineTests : IAsyncLifetime
     {
         // RFC 7578 (4.2) forbids filename*, so a parser that follows it reads this part as the text field itself: a
         // second externalUserId (or an unrewritten data) beside the gateway's, had the gateway passed it on as a file.
-        var body = "--x\r\nContent-Disposition: form-data; name=\"file\"; filename=\"me.png\"\r\nContent-Type: image/png\r\n\r\n" +
-                   Encoding.Latin1.GetString(TestImages.Png) + "\r\n" +
-                   "--x\r\nContent-Disposition: form-data; name=\"data\"\r\n\r\n{\"products\":[{\"externalId\":\"shirt-42\"}],\"person\":{\"image\":{\"source\":{\"url\":\"https://cdn.example.com/p.jpg\"}}}}\r\n" +
-                   $"--x\r\nContent-Disposition: form-data; name=\"{field}\"; filename*=UTF-8''v.txt\r\n\r\nsmuggled\r\n--x--\r\n";
-        using var content = new ByteArrayContent(Encoding.Latin1.GetBytes(body));
-        content.Headers.TryAddWithoutValidation("Content-Type", "multipart/form-data; boundary=x");
-
-        var response = await _alice.Client.PostAsync(path, content);
+        var response = await PostFormWithLastPartAsync(path, $"Content-Disposition: form-data; name=\"{field}\"; filename*=UTF-8''v.txt");
 
         var error = await ErrorAssert.IsError(response, HttpStatusCode.BadRequest, "VALIDATION_FAILED");
         Assert.Equal(field, error.GetProperty("details")[0].GetProperty("path").GetString());
