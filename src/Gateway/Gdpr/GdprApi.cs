@@ -91,7 +91,7 @@ internal sealed partial class GdprService(
         {
             await queue.EnqueueAsync(job.JobId, context.RequestAborted);
         }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException)
+        catch (Exception ex) when (Storage.RedisErrors.IsOutage(ex))
         {
             await jobs.DeleteAsync(job.JobId, CancellationToken.None);
             throw new Storage.StoreUnavailableException("The erase job could not be queued.", ex);

@@ -12,7 +12,7 @@ namespace Genlook.Gateway.Gdpr;
 /// </summary>
 internal sealed partial class GdprWorker(
     IGdprQueue queue, GdprJobStore jobs, GdprEraser eraser, IOptions<GdprOptions> options, TimeProvider time,
-    GatewayTelemetry telemetry, GdprMetrics metrics, ILogger<GdprWorker> logger) : BackgroundService
+    GatewayTelemetry telemetry, GdprMetrics metrics, StoreOutage outage, ILogger<GdprWorker> logger) : BackgroundService
 {
     // Unique per process start: a restarted instance is a new consumer, and its predecessor's jobs are claimed as stale.
     private readonly string _consumer = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
@@ -36,9 +36,15 @@ internal sealed partial class GdprWorker(
             {
                 break;
             }
-            catch (Exception ex) when (ex is StoreUnavailableException or StackExchange.Redis.RedisException or TimeoutException)
+            catch (Exception ex) when (RedisErrors.OutageReason(ex) is { } reason)
             {
-                LogStoreDown(logger, ex.GetType().Name);
+                // Reported once per outage (StoreOutage; the store's own calls report themselves); this pass just ends early.
+                if (ex is not StoreUnavailableException)
+                {
+                    outage.Failed(reason);
+                }
+
+                LogStoreDown(logger, reason);
             }
             catch (Exception ex) when (!stoppingToken.IsCancellationRequested)
             {
@@ -64,10 +70,13 @@ internal sealed partial class GdprWorker(
         {
             await queue.HandBackAsync(_consumer, cancellationToken);
         }
-        catch (Exception ex) when (ex is StackExchange.Redis.RedisException or TimeoutException or ObjectDisposedException or OperationCanceledException)
+        catch (Exception ex) when (RedisErrors.OutageReason(ex) is { } reason)
         {
             // Not fatal: silent entries are claimed by another instance after Gdpr:ClaimIdleTime.
-            LogStoreDown(logger, ex.GetType().Name);
+            LogStoreDown(logger, reason);
+        }
+        catch (OperationCanceledException)
+        {
         }
     }
 
@@ -210,7 +219,7 @@ internal sealed partial class GdprWorker(
     [LoggerMessage(7002, LogLevel.Warning, "GDPR job {JobId}: target {Target} failed attempt {Attempt} ({Error}); retrying with backoff.")]
     private static partial void LogTargetRetry(ILogger logger, string jobId, string target, int attempt, string error);
 
-    [LoggerMessage(7003, LogLevel.Warning, "GDPR worker could not reach the store ({Error}); retrying.")]
+    [LoggerMessage(7003, LogLevel.Debug, "GDPR worker could not reach the store ({Error}); retrying.")]
     private static partial void LogStoreDown(ILogger logger, string error);
 
     [LoggerMessage(7004, LogLevel.Error, "GDPR worker failed on a pass over the queue; it goes on with the next pass.")]

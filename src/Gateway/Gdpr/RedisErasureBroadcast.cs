@@ -48,7 +48,7 @@ internal sealed partial class RedisErasureBroadcast : IErasureBroadcast, IHosted
         {
             await _redis.GetSubscriber().PublishAsync(Channel, pseudonym);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisErrors.IsOutage(ex))
         {
             throw new StoreUnavailableException("The erase could not be announced to the other instances.", ex);
         }
@@ -61,7 +61,7 @@ internal sealed partial class RedisErasureBroadcast : IErasureBroadcast, IHosted
         {
             await _redis.GetSubscriber().SubscribeAsync(Channel, _onErased);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException)
+        catch (Exception ex) when (RedisErrors.IsOutage(ex))
         {
             // The multiplexer has recorded the subscription and makes it when Redis is back; start without waiting.
             LogSubscribeDeferred(_logger, ex.GetType().Name);
@@ -75,7 +75,7 @@ internal sealed partial class RedisErasureBroadcast : IErasureBroadcast, IHosted
         {
             await _redis.GetSubscriber().UnsubscribeAsync(Channel, _onErased);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or ObjectDisposedException)
+        catch (Exception ex) when (RedisErrors.IsOutage(ex))
         {
             // Nothing to undo: the connection goes with the process.
         }

@@ -14,6 +14,10 @@ public static partial class HostingExtensions
         services.AddHostedService<EmulatorHostedService>();
         services.AddHostedService<StartupBanner>();
 
+        // Expected failures, each mapped by the handler of the feature that owns it; anything else is a 500 (UseGatewayErrors).
+        services.AddExceptionHandler<StoreUnavailableExceptionHandler>();
+        services.AddExceptionHandler<RateLimitUnavailableExceptionHandler>();
+
         services.AddOptions<GatewayCorsOptions>().BindConfiguration(GatewayCorsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayCorsOptions>, GatewayCorsOptionsValidator>();
         services.AddCors();
@@ -44,19 +48,16 @@ public static partial class HostingExtensions
         return app;
     }
 
-    /// <summary>Every unhandled exception becomes <c>500 INTERNAL_ERROR</c> in the contract shape.</summary>
+    /// <summary>
+    /// Exceptions the registered <see cref="Microsoft.AspNetCore.Diagnostics.IExceptionHandler"/>s map (a store outage:
+    /// <c>503</c>) are answered without an error log (ASP.NET Core's default for handled exceptions since .NET 10);
+    /// every other one is a defect: logged with its stack trace, answered <c>500 INTERNAL_ERROR</c> in the contract shape.
+    /// </summary>
     public static WebApplication UseGatewayErrors(this WebApplication app)
     {
         app.UseExceptionHandler(new ExceptionHandlerOptions
         {
-            ExceptionHandler = context =>
-            {
-                var error = context.Features.Get<Microsoft.AspNetCore.Diagnostics.IExceptionHandlerFeature>()?.Error
-                    is Storage.StoreUnavailableException or RateLimiting.RateLimitUnavailableException
-                    ? GatewayErrors.StoreUnavailable()
-                    : GatewayErrors.Internal();
-                return GatewayErrorResponse.WriteAsync(context, error);
-            },
+            ExceptionHandler = context => GatewayErrorResponse.WriteAsync(context, GatewayErrors.Internal()),
         });
         return app;
     }

@@ -90,10 +90,11 @@ internal sealed partial class OwnershipTransformProvider(OwnershipStore ownershi
                 await ownership.RecordImageAsync(user, id, retention, http.RequestAborted);
             }
         }
-        catch (StoreUnavailableException ex)
+        catch (StoreUnavailableException)
         {
-            // Fail closed: an id nobody owns must not be handed out as if it were readable.
-            LogRecordFailed(logger, idMember, ex);
+            // Fail closed: an id nobody owns must not be handed out as if it were readable. Logged per answer (Genlook did
+            // the work and the app cannot have it), without a stack trace: the outage itself is logged by StoreOutage.
+            LogRecordFailed(logger, idMember);
             GatewayErrorResponse.ClearUpstreamHeaders(http.Response);
             await GatewayErrorResponse.WriteAsync(http, GatewayErrors.StoreUnavailable());
             return;
@@ -146,6 +147,6 @@ internal sealed partial class OwnershipTransformProvider(OwnershipStore ownershi
     [LoggerMessage(4001, LogLevel.Error, "Genlook answered success without '{Member}'; the response cannot be attributed to the caller.")]
     private static partial void LogMissingId(ILogger logger, string member);
 
-    [LoggerMessage(4002, LogLevel.Error, "Could not record ownership of a new '{Member}': the store is unavailable. The app gets 503.")]
-    private static partial void LogRecordFailed(ILogger logger, string member, Exception exception);
+    [LoggerMessage(4002, LogLevel.Warning, "Could not record ownership of a new '{Member}': the store is unavailable. The app gets 503.")]
+    private static partial void LogRecordFailed(ILogger logger, string member);
 }

@@ -159,7 +159,7 @@ internal sealed partial class ResilientRateLimitStore(
         }
     }
 
-    private static bool IsRedisFailure(Exception ex) => ex is RedisException or TimeoutException or RedisDisconnectedException or CircuitOpenException;
+    private static bool IsRedisFailure(Exception ex) => ex is RedisDisconnectedException or CircuitOpenException || Storage.RedisErrors.IsOutage(ex);
 
     [LoggerMessage(6001, LogLevel.Warning, "Redis is unavailable for rate limiting: circuit open for {Seconds} s, failure mode {Mode}. Limits are per instance (open) or requests get 503 (closed) until it recovers.")]
     private static partial void LogCircuitOpened(ILogger logger, RateLimitFailureMode mode, double seconds);

@@ -27,9 +27,12 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
     private long openUntil;
     private int probing;
 
-    public RedisGatewayStore(IConnectionMultiplexer redis, Observability.GatewayTelemetry telemetry)
+    private readonly StoreOutage outage;
+
+    public RedisGatewayStore(IConnectionMultiplexer redis, Observability.GatewayTelemetry telemetry, StoreOutage outage)
     {
         this.redis = redis;
+        this.outage = outage;
         setIndexed = new SetIndexedBatcher(redis);
         telemetry.Meter.CreateObservableGauge("gateway.redis.available", () => redis.IsConnected ? 1 : 0, "{bool}",
             "1 while the gateway's Redis connection is up, 0 while it is down.");
@@ -127,7 +130,7 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
     {
         if (!redis.IsConnected)
         {
-            throw new StoreUnavailableException("Redis is not connected.");
+            throw Unavailable("NotConnected", "Redis is not connected.");
         }
 
         var probe = false;
@@ -135,7 +138,7 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
         {
             if (Stopwatch.GetTimestamp() < until || Interlocked.CompareExchange(ref probing, 1, 0) != 0)
             {
-                throw new StoreUnavailableException("Redis timed out moments ago: calls fail at once until a probe gets an answer.");
+                throw Unavailable("CircuitOpen", "Redis timed out moments ago: calls fail at once until a probe gets an answer.");
             }
 
             probe = true;
@@ -150,16 +153,17 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
                 Volatile.Write(ref openUntil, 0);
             }
 
+            outage.Succeeded();
             return result;
         }
-        catch (Exception ex) when (ex is RedisConnectionException or TimeoutException || (ex is RedisServerException server && IsTransient(server.Message)))
+        catch (Exception ex) when (RedisErrors.OutageReason(ex) is { } reason)
         {
             if (ex is TimeoutException)
             {
                 Volatile.Write(ref openUntil, Stopwatch.GetTimestamp() + (long)(BreakDuration.TotalSeconds * Stopwatch.Frequency));
             }
 
-            throw new StoreUnavailableException("Redis did not answer: " + ex.GetType().Name, ex);
+            throw Unavailable(reason, "Redis could not serve: " + reason, ex);
         }
         finally
         {
@@ -178,9 +182,11 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
 
     private static long Milliseconds(TimeSpan timeToLive) => (long)Math.Ceiling(timeToLive.TotalMilliseconds);
 
-    private static bool IsTransient(string message) =>
-        message.StartsWith("LOADING", StringComparison.Ordinal) || message.StartsWith("MASTERDOWN", StringComparison.Ordinal) ||
-        message.StartsWith("READONLY", StringComparison.Ordinal) || message.StartsWith("TRYAGAIN", StringComparison.Ordinal);
+    private StoreUnavailableException Unavailable(string reason, string message, Exception? inner = null)
+    {
+        outage.Failed(reason);
+        return new StoreUnavailableException(message, inner);
+    }
 
     private readonly record struct IndexedWrite(string Index, string Key, ReadOnlyMemory<byte> Value, long TtlMilliseconds);
 

@@ -13,6 +13,7 @@ public static partial class StorageExtensions
     {
         var services = builder.Services;
         services.TryAddSingletonTimeProvider();
+        services.AddSingleton<StoreOutage>();
         var connectionString = builder.Configuration.GetConnectionString("Redis");
         if (string.IsNullOrWhiteSpace(connectionString))
         {

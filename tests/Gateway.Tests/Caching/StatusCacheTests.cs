@@ -206,7 +206,7 @@ public sealed class StatusCacheTests : IAsyncLifetime
         StatusReadCounter? reads = null;
         await using var app = await GatewayApp.StartAsync(redis.ConnectionString, services: services =>
             services.AddSingleton<IGatewayStore>(sp => reads = new StatusReadCounter(
-                new RedisGatewayStore(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<GatewayTelemetry>()))));
+                ActivatorUtilities.CreateInstance<RedisGatewayStore>(sp))));
         var alice = new AppSession(app.ClientFor("frank"));
         var id = await alice.TryOnGenerationIdAsync(await alice.UploadImageIdAsync());
         app.Emulator.Requests.Clear();

@@ -20,7 +20,7 @@ public sealed class GatewayStoreTests(RedisServer redis) : IAsyncLifetime
     public static TheoryData<string> Stores() => new() { "memory", "redis" };
 
     private IGatewayStore Create(string kind) =>
-        kind == "redis" ? new RedisGatewayStore(_connection, TestTelemetry.Create()) : new InMemoryGatewayStore(TimeProvider.System);
+        kind == "redis" ? TestTelemetry.RedisStore(_connection) : new InMemoryGatewayStore(TimeProvider.System);
 
     private static string Unique(string name) => $"test:{Guid.NewGuid():N}:{name}";
 
@@ -259,7 +259,7 @@ public sealed class GatewayStoreTests(RedisServer redis) : IAsyncLifetime
         await using var dead = new RedisServer();
         await dead.StartAsync();
         await using var connection = await ConnectionMultiplexer.ConnectAsync(StorageExtensions.CreateRedisOptions(dead.ConnectionString));
-        var store = new RedisGatewayStore(connection, TestTelemetry.Create());
+        var store = TestTelemetry.RedisStore(connection);
         await dead.StopAsync();
         await Poll.UntilAsync(() => Task.FromResult(!connection.IsConnected));
 

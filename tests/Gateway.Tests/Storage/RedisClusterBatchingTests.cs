@@ -60,7 +60,7 @@ public sealed class RedisClusterBatchingTests : IAsyncLifetime
     public async Task Delete_KeysOfSeveralHashSlots_DeletesThemAll()
     {
         // What a GDPR erase deletes: the user's keys and the try-on counters under the account's hash tag.
-        await using var store = new RedisGatewayStore(_connection, TestTelemetry.Create());
+        await using var store = TestTelemetry.RedisStore(_connection);
         var suffix = Guid.NewGuid().ToString("N");
         var keys = new[] { $"test:{{u:{suffix}}}:gen:1", $"test:{{u:{suffix}}}:img:1", $"test:{{a:{suffix}}}:rl:tryon", $"test:{{b:{suffix}}}:other" };
         foreach (var key in keys)
