@@ -26,6 +26,7 @@ builder.AddGatewayHosting();
 var app = builder.Build();
 
 app.UseGatewayErrors();
+app.UseGatewayRequestFraming();
 app.UseGatewayCors();
 app.UseGatewayRequestGuard();
 app.UseGatewayIdentity();

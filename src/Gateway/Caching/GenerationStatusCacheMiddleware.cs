@@ -3,6 +3,7 @@ using System.Globalization;
 using Genlook.Gateway.Identity;
 using Genlook.Gateway.Observability;
 using Genlook.Gateway.Proxy;
+using Genlook.Gateway.Storage;
 
 namespace Genlook.Gateway.Caching;
 
@@ -11,8 +12,10 @@ namespace Genlook.Gateway.Caching;
 /// A hit is answered from the cache; concurrent misses of one generation on this instance make one upstream call
 /// (the first forwards, the others wait for its answer, and ask for themselves if it has none: its client left, or the
 /// store or Genlook failed); every answer carries RFC 9211 <c>Cache-Status</c>.
+/// The cache is optional (CONTRACT §4): when the store fails, the poll is a plain miss and Genlook's answer goes out.
 /// </summary>
-internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, GenerationStatusCache cache, GatewayTelemetry telemetry, TimeProvider time)
+internal sealed partial class GenerationStatusCacheMiddleware(
+    RequestDelegate next, GenerationStatusCache cache, GatewayTelemetry telemetry, TimeProvider time, ILogger<GenerationStatusCacheMiddleware> logger)
 {
     private const string CacheName = "genlook-gateway";
     private const int MaxBodyBytes = 256 * 1024;
@@ -27,7 +30,18 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
     {
         var user = context.GetGatewayUser();
         var id = (string)context.Request.RouteValues["id"]!;
-        if (await cache.TryGetAsync(user, id, context.RequestAborted) is { } hit)
+        var storeFailure = new StoreFailureLog(logger);
+        CachedStatus? hit = null;
+        try
+        {
+            hit = await cache.TryGetAsync(user, id, context.RequestAborted);
+        }
+        catch (StoreUnavailableException ex)
+        {
+            storeFailure.Report("lookup", ex);
+        }
+
+        if (hit is not null)
         {
             await WriteHitAsync(context, hit);
             return;
@@ -57,7 +71,18 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
 
         try
         {
-            var (fetch, fetchLock, fromOtherInstance) = await cache.ClaimFetchAsync(user, id, FlightWait / 5, context.RequestAborted);
+            (bool Fetch, byte[]? Lock, CachedStatus? Entry) claim;
+            try
+            {
+                claim = await cache.ClaimFetchAsync(user, id, FlightWait / 5, context.RequestAborted);
+            }
+            catch (StoreUnavailableException ex)
+            {
+                storeFailure.Report("claim", ex);
+                claim = (true, null, null); // no lock to take: ask Genlook without one
+            }
+
+            var (fetch, fetchLock, fromOtherInstance) = claim;
             if (!fetch)
             {
                 flight.TrySetResult(fromOtherInstance);
@@ -68,11 +93,18 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
             using var answer = new CaptureStream(context.Response, MaxBodyBytes);
             try
             {
-                flight.TrySetResult(await ForwardAndStoreAsync(context, user, id, answer));
+                flight.TrySetResult(await ForwardAndStoreAsync(context, user, id, answer, storeFailure));
             }
             finally
             {
-                await cache.ReleaseFetchAsync(user, id, fetchLock);
+                try
+                {
+                    await cache.ReleaseFetchAsync(user, id, fetchLock);
+                }
+                catch (StoreUnavailableException ex)
+                {
+                    storeFailure.Report("release", ex); // the lock expires on its own
+                }
             }
 
             // Only now this client's copy: the followers have theirs already, so this client leaving cannot fail them.
@@ -92,7 +124,7 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
     }
 
     /// <summary>Forwards with the response body captured into <paramref name="capture"/>, and caches it if it may be.</summary>
-    private async Task<CachedStatus?> ForwardAndStoreAsync(HttpContext context, IGatewayUserFeature user, string id, CaptureStream capture)
+    private async Task<CachedStatus?> ForwardAndStoreAsync(HttpContext context, IGatewayUserFeature user, string id, CaptureStream capture, StoreFailureLog storeFailure)
     {
         telemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("cache.result", "miss"));
         GatewayTelemetry.Decision("gateway.cache", "miss");
@@ -114,7 +146,14 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
             context.Features.Get<Errors.GatewayErrorFeature>() is null)
         {
             // Not cancelled with this request: the answer is paid for, and the followers and later polls want it.
-            entry = await cache.StoreAsync(user, id, capture.Held.ToArray(), CancellationToken.None);
+            try
+            {
+                entry = await cache.StoreAsync(user, id, capture.Held.ToArray(), CancellationToken.None);
+            }
+            catch (StoreUnavailableException ex)
+            {
+                storeFailure.Report("store", ex); // served uncached: Genlook's good answer is never turned into an error
+            }
         }
 
         if (!response.HasStarted)
@@ -132,7 +171,7 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
     /// is). Past that it cannot be cached: what is held goes out to this client and the rest streams through, so a
     /// huge answer is never held whole in memory (nor kept from the app until its last byte).
     /// </summary>
-    private sealed class CaptureStream(HttpResponse response, int limit) : Stream
+    internal sealed class CaptureStream(HttpResponse response, int limit) : Stream
     {
         public MemoryStream Held { get; } = new();
 
@@ -179,7 +218,29 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
         public override Task WriteAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken) =>
             WriteAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
 
-        public override void Write(byte[] buffer, int offset, int count) => WriteAsync(buffer.AsMemory(offset, count)).AsTask().GetAwaiter().GetResult();
+        // Synchronous all the way, never blocking on the async path: past the limit, the client's stream decides whether it
+        // takes synchronous writes (Kestrel refuses them unless AllowSynchronousIO is set).
+        public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
+
+        public override void Write(ReadOnlySpan<byte> buffer)
+        {
+            if (!Overflowed && Held.Length + buffer.Length <= limit)
+            {
+                Held.Write(buffer);
+                return;
+            }
+
+            if (!Overflowed)
+            {
+                Overflowed = true;
+                response.Headers["Cache-Status"] = $"{CacheName}; fwd=miss";
+                Held.Position = 0;
+                Held.CopyTo(Client);
+                Held.SetLength(0);
+            }
+
+            Client.Write(buffer);
+        }
 
         public override Task FlushAsync(CancellationToken cancellationToken) => Overflowed ? Client.FlushAsync(cancellationToken) : Task.CompletedTask;
 
@@ -226,4 +287,22 @@ internal sealed class GenerationStatusCacheMiddleware(RequestDelegate next, Gene
 
     private string Ttl(CachedStatus entry) =>
         Math.Max(0, (long)Math.Ceiling((entry.ExpiresAt - time.GetUtcNow()).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
+
+    /// <summary>One warning per request however many of its cache calls fail: an outage is not a log flood.</summary>
+    private sealed class StoreFailureLog(ILogger logger)
+    {
+        private bool _reported;
+
+        public void Report(string operation, StoreUnavailableException exception)
+        {
+            if (!_reported)
+            {
+                _reported = true;
+                LogCacheUnavailable(logger, operation, exception.Message);
+            }
+        }
+    }
+
+    [LoggerMessage(8001, LogLevel.Warning, "The generation status cache failed ({Operation}: {Reason}); the poll was served without it.")]
+    private static partial void LogCacheUnavailable(ILogger logger, string operation, string reason);
 }

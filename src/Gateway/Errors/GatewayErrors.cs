@@ -33,6 +33,10 @@ public static class GatewayErrors
     public static GatewayError HeadersTooLarge(int limitBytes) =>
         new("REQUEST_HEADERS_TOO_LARGE", $"Request headers exceed {limitBytes} bytes.", StatusCodes.Status431RequestHeaderFieldsTooLarge);
 
+    /// <summary>More header field lines than the gateway's limit: Kestrel would otherwise answer 431 with no body.</summary>
+    public static GatewayError TooManyHeaders(int limit) =>
+        new("REQUEST_HEADERS_TOO_LARGE", $"Requests may have at most {limit} header fields.", StatusCodes.Status431RequestHeaderFieldsTooLarge);
+
     public static GatewayError RateLimited(string message = "Too many requests. Retry after the time in the Retry-After header.") =>
         new("RATE_LIMITED", message, StatusCodes.Status429TooManyRequests);
 

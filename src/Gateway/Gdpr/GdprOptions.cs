@@ -7,15 +7,18 @@ public sealed class GdprOptions
 {
     public const string SectionName = "Gdpr";
 
-    /// <summary>First retry delay of a failed target; doubles per attempt, with jitter. Defaults to 2 seconds.</summary>
+    /// <summary>
+    /// Scale of the retry delays of a failed target: the n-th delay is uniform in [0, min(<see cref="MaxRetryDelay"/>, this·2^(n-1)))
+    /// (full jitter). Defaults to 2 seconds.
+    /// </summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "01:00:00", ErrorMessage = "Gdpr:RetryBaseDelay must be between {1} and {2}.")]
     public TimeSpan RetryBaseDelay { get; set; } = TimeSpan.FromSeconds(2);
 
-    /// <summary>Longest delay between two attempts at one target. Defaults to 5 minutes.</summary>
+    /// <summary>Cap of the delay between two attempts at one target. Defaults to 5 minutes.</summary>
     [Range(typeof(TimeSpan), "00:00:00.010", "1.00:00:00", ErrorMessage = "Gdpr:MaxRetryDelay must be between {1} and {2}.")]
     public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromMinutes(5);
 
-    /// <summary>Attempts per target before the job is marked failed (operators alert on it). Defaults to 50 (about 4 hours).</summary>
+    /// <summary>Attempts per target before the job is marked failed (operators alert on it). Defaults to 50 (with the default delays, about 2 hours on average and at most 3.6 hours).</summary>
     [Range(1, 10_000, ErrorMessage = "Gdpr:MaxAttempts must be between {1} and {2}.")]
     public int MaxAttempts { get; set; } = 50;
 

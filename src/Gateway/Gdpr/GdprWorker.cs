@@ -195,13 +195,18 @@ internal sealed partial class GdprWorker(
         LogTargetRetry(logger, job.JobId, target.Name, target.Attempts, error);
     }
 
-    /// <summary>Exponential backoff with full jitter (AWS architecture blog): uniform in [base, min(max, base·2^(n-1))].</summary>
-    internal TimeSpan Backoff(int attempts)
+    /// <summary>The delay before the next attempt at a target that has failed <paramref name="attempts"/> times.</summary>
+    internal TimeSpan Backoff(int attempts) =>
+        FullJitter(attempts, options.Value.RetryBaseDelay, options.Value.MaxRetryDelay, Random.Shared.NextDouble());
+
+    /// <summary>
+    /// Exponential backoff with full jitter (AWS architecture blog): uniform in [0, min(max, base·2^(n-1))), from
+    /// <paramref name="unit"/> uniform in [0, 1). By hand: the delay is persisted per target, and Polly's generator is not public.
+    /// </summary>
+    internal static TimeSpan FullJitter(int attempts, TimeSpan baseDelay, TimeSpan maxDelay, double unit)
     {
-        var settings = options.Value;
-        var ceiling = Math.Min(settings.MaxRetryDelay.TotalMilliseconds, settings.RetryBaseDelay.TotalMilliseconds * Math.Pow(2, Math.Min(attempts - 1, 30)));
-        var floor = Math.Min(settings.RetryBaseDelay.TotalMilliseconds, ceiling);
-        return TimeSpan.FromMilliseconds(floor + (Random.Shared.NextDouble() * (ceiling - floor)));
+        var ceiling = Math.Min(maxDelay.TotalMilliseconds, baseDelay.TotalMilliseconds * Math.Pow(2, Math.Clamp(attempts - 1, 0, 30)));
+        return TimeSpan.FromMilliseconds(unit * ceiling);
     }
 
     private static bool IsDue(GdprTarget target, DateTimeOffset now) =>

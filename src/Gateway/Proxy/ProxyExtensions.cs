@@ -28,12 +28,23 @@ public static class ProxyExtensions
 
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
-            // Above the gateway's own limit, so the gateway (not Kestrel) answers, in the contract shape.
+            // Above the gateway's own limits (Gateway:Limits), so the gateway (not Kestrel) answers, in the contract shape.
+            // What passes these is still bounded: 64 KB of headers and 64 KB of request line per request.
             kestrel.Limits.MaxRequestHeadersTotalSize = 64 * 1024;
+            kestrel.Limits.MaxRequestHeaderCount = GatewayLimitsOptions.ServerMaxRequestHeaderCount;
+            kestrel.Limits.MaxRequestLineSize = 64 * 1024;
             kestrel.AddServerHeader = false;
+            kestrel.ConfigureEndpointDefaults(listen => listen.Use(ContentLengthSyntaxWatch.Use));
         });
 
         return builder;
+    }
+
+    /// <summary>The framing check, first: a request another server could frame differently is refused and its connection closed.</summary>
+    public static WebApplication UseGatewayRequestFraming(this WebApplication app)
+    {
+        app.UseMiddleware<RequestFramingMiddleware>();
+        return app;
     }
 
     /// <summary>The request guard, ahead of routing.</summary>

@@ -13,9 +13,21 @@ internal sealed class RequestGuardMiddleware(RequestDelegate next, IOptions<Gate
     public Task InvokeAsync(HttpContext context)
     {
         var options = limits.Value;
-        if (HeadersSize(context.Request.Headers) > options.MaxRequestHeadersBytes)
+        var (headersBytes, fieldLines) = HeadersSize(context.Request.Headers);
+        if (headersBytes > options.MaxRequestHeadersBytes)
         {
             return GatewayErrorResponse.WriteAsync(context, GatewayErrors.HeadersTooLarge(options.MaxRequestHeadersBytes));
+        }
+
+        if (fieldLines > options.MaxRequestHeaderCount)
+        {
+            return GatewayErrorResponse.WriteAsync(context, GatewayErrors.TooManyHeaders(options.MaxRequestHeaderCount));
+        }
+
+        // No route is this long (Genlook ids are short): not a route, rather than Kestrel's bare 414.
+        if (context.Features.Get<IHttpRequestFeature>()?.RawTarget is { } target && target.Length > options.MaxRequestTargetLength)
+        {
+            return GatewayErrorResponse.WriteAsync(context, GatewayErrors.RouteNotFound());
         }
 
         if (context.Request.Path.StartsWithSegments("/tryon", StringComparison.OrdinalIgnoreCase) && IsSuspicious(context))
@@ -45,11 +57,14 @@ internal sealed class RequestGuardMiddleware(RequestDelegate next, IOptions<Gate
     public static GatewayError BodyTooLarge(long? limitBytes) =>
         GatewayErrors.FileTooLarge(limitBytes is { } limit ? $"The request body exceeds {limit / (1024 * 1024)} MB." : "The request body is too large.");
 
-    private static long HeadersSize(IHeaderDictionary headers)
+    /// <summary>Total size of names and values, and the number of field lines (a repeated name counts once per line).</summary>
+    private static (long Bytes, int FieldLines) HeadersSize(IHeaderDictionary headers)
     {
         long total = 0;
+        var lines = 0;
         foreach (var (name, values) in headers)
         {
+            lines += Math.Max(1, values.Count);
             total += name.Length;
             foreach (var value in values)
             {
@@ -57,7 +72,7 @@ internal sealed class RequestGuardMiddleware(RequestDelegate next, IOptions<Gate
             }
         }
 
-        return total;
+        return (total, lines);
     }
 
     /// <summary>
@@ -102,6 +117,20 @@ public sealed class GatewayLimitsOptions
     /// <summary>Total size of request header names and values. Defaults to 16 KB (Kestrel's own hard limit is 64 KB).</summary>
     [System.ComponentModel.DataAnnotations.Range(1024, 60 * 1024, ErrorMessage = "Gateway:Limits:MaxRequestHeadersBytes must be between {1} and {2}.")]
     public int MaxRequestHeadersBytes { get; set; } = 16 * 1024;
+
+    /// <summary>
+    /// Kestrel's own header count limit, above any allowed <see cref="MaxRequestHeaderCount"/>: past it Kestrel answers a bare
+    /// <c>431</c> before the gateway sees the request.
+    /// </summary>
+    internal const int ServerMaxRequestHeaderCount = 1000;
+
+    /// <summary>Header field lines in a request. Defaults to 100 (Kestrel's own default).</summary>
+    [System.ComponentModel.DataAnnotations.Range(10, ServerMaxRequestHeaderCount, ErrorMessage = "Gateway:Limits:MaxRequestHeaderCount must be between {1} and {2}.")]
+    public int MaxRequestHeaderCount { get; set; } = 100;
+
+    /// <summary>Length of the request target (path and query); a longer one is no route. Defaults to 8 KB (Kestrel's default request line).</summary>
+    [System.ComponentModel.DataAnnotations.Range(1024, 60 * 1024, ErrorMessage = "Gateway:Limits:MaxRequestTargetLength must be between {1} and {2}.")]
+    public int MaxRequestTargetLength { get; set; } = 8 * 1024;
 
     /// <summary>Largest request body accepted. Defaults to 64 MB (several 10 MB images in one try-on).</summary>
     [System.ComponentModel.DataAnnotations.Range(1024, long.MaxValue, ErrorMessage = "Gateway:Limits:MaxRequestBodyBytes must be at least {1}.")]

@@ -123,6 +123,35 @@ public sealed class RedisServer : IAsyncLifetime
         _process = null;
     }
 
+    /// <summary>
+    /// Freezes the server (SIGSTOP to this test's own redis-server): connections stay open and nothing answers, as with a
+    /// hung Redis. Dispose the result to let it go on (SIGCONT); disposing this server also ends it.
+    /// </summary>
+    public IAsyncDisposable Pause()
+    {
+        var process = _process ?? throw new InvalidOperationException("redis-server is not running.");
+        Signal(process.Id, "STOP");
+        return new Paused(() => Signal(process.Id, "CONT"));
+    }
+
+    private static void Signal(int pid, string signal)
+    {
+        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString()]) { UseShellExecute = false })!;
+        if (!kill.WaitForExit(10_000) || kill.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"kill -{signal} {pid} failed.");
+        }
+    }
+
+    private sealed class Paused(Action resume) : IAsyncDisposable
+    {
+        public ValueTask DisposeAsync()
+        {
+            resume();
+            return ValueTask.CompletedTask;
+        }
+    }
+
     public async Task FlushAsync()
     {
         await using var connection = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{Port},allowAdmin=true");
