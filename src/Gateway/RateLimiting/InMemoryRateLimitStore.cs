@@ -63,22 +63,6 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
         }
     }
 
-    public Task RefundAsync(RateLimitRequest request, CancellationToken cancellationToken = default)
-    {
-        lock (_lock)
-        {
-            foreach (var rule in request.Rules)
-            {
-                if (_logs.TryGetValue(rule.Key, out var log))
-                {
-                    log.RemoveAll(entry => entry.Id == request.AdmissionId);
-                }
-            }
-        }
-
-        return Task.CompletedTask;
-    }
-
     public Task HoldAsync(string holdKey, TimeSpan duration, CancellationToken cancellationToken = default)
     {
         var until = NowMs + duration.TotalMilliseconds;
@@ -88,18 +72,6 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
         }
 
         return Task.CompletedTask;
-    }
-
-    /// <summary>Forgets every log that <paramref name="match"/> selects (GDPR erase of a user's counters).</summary>
-    public void Forget(Func<string, bool> match)
-    {
-        lock (_lock)
-        {
-            foreach (var key in _logs.Keys.Where(match).ToList())
-            {
-                _logs.Remove(key);
-            }
-        }
     }
 
     /// <summary>Once a minute (a sweep walks every log, under the lock: on a clock, its cost does not grow with traffic).</summary>

@@ -65,27 +65,13 @@ public static class RateLimitingExtensions
         return builder;
     }
 
-    /// <summary>The limiter, then the refund of requests the gateway itself turned away (401/403/404 are not charged).</summary>
+    /// <summary>
+    /// The limiter. What it admits stays charged, also when the gateway itself then refuses the request (ownership's
+    /// 403/404): otherwise probing other users' ids would cost nothing. 401s never reach it (no user, no budget).
+    /// </summary>
     public static WebApplication UseGatewayRateLimiting(this WebApplication app)
     {
         app.UseRateLimiter();
-        app.UseMiddleware<RateLimitRefundMiddleware>();
         return app;
-    }
-
-    private sealed class RateLimitRefundMiddleware(RequestDelegate next, IRateLimitStore store)
-    {
-        // The limiter has decided before this runs: an uncharged request passes straight through.
-        public Task InvokeAsync(HttpContext context) =>
-            context.Features.Get<Errors.IGatewayErrorObserver>() is RateLimitCharge charge ? InvokeChargedAsync(context, charge) : next(context);
-
-        private async Task InvokeChargedAsync(HttpContext context, RateLimitCharge charge)
-        {
-            await next(context);
-            if (context.Features.Get<GatewayErrorFeature>() is { } error && RateLimitCharge.IsRefunded(error.Error.Status))
-            {
-                await store.RefundAsync(charge.Request, CancellationToken.None);
-            }
-        }
     }
 }

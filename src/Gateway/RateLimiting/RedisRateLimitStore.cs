@@ -118,8 +118,7 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
         return result
         """;
 
-    // KEYS[i]: a rule key; ARGV[i]: the admission id to remove from it. One request's refund, or the admissions of a
-    // whole abandoned batch.
+    // KEYS[i]: a rule key; ARGV[i]: the admission id to remove from it (the admissions of an abandoned batch).
     private const string TakeBackScript =
         """
         for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[i]) end
@@ -166,12 +165,6 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
 
     public Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default) =>
         _batcher.RunAsync(request);
-
-    public Task RefundAsync(RateLimitRequest request, CancellationToken cancellationToken = default)
-    {
-        var (keys, ids) = Admissions([request]);
-        return _redis.GetDatabase().ScriptEvaluateAsync(TakeBackScript, keys, ids);
-    }
 
     public Task HoldAsync(string holdKey, TimeSpan duration, CancellationToken cancellationToken = default) =>
         _redis.GetDatabase().ScriptEvaluateAsync(HoldScript, [holdKey], [(long)Math.Ceiling(duration.TotalMilliseconds)]);

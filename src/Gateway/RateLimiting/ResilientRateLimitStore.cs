@@ -71,22 +71,6 @@ internal sealed partial class ResilientRateLimitStore(
         return decision with { FromFallback = true };
     }
 
-    public async Task RefundAsync(RateLimitRequest request, CancellationToken cancellationToken = default)
-    {
-        try
-        {
-            await RunAsync(async () =>
-            {
-                await _redis.RefundAsync(request, cancellationToken);
-                return true;
-            });
-        }
-        catch (Exception ex) when (IsRedisFailure(ex))
-        {
-            await _fallback.RefundAsync(request, cancellationToken);
-        }
-    }
-
     public async Task HoldAsync(string holdKey, TimeSpan duration, CancellationToken cancellationToken = default)
     {
         // Both: the local hold protects this instance even if Redis is down, the shared one every other instance.
