@@ -31,8 +31,11 @@ public static class RateLimitingExtensions
             services.AddSingleton(sp =>
             {
                 var options = sp.GetRequiredService<IOptions<RateLimitingOptions>>().Value;
-                return new RedisRateLimitStore(sp.GetRequiredService<IConnectionMultiplexer>(), options.RedisBudget, options.FailureMode);
+                var circuit = RateLimitCircuit.Create(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RateLimitCircuit).FullName!));
+                return new RedisRateLimitStore(sp.GetRequiredService<IConnectionMultiplexer>(), options.RedisBudget, options.FailureMode, circuit);
             });
+            services.AddSingleton<LiveInstances>();
+            services.AddHostedService(sp => sp.GetRequiredService<LiveInstances>());
             services.AddSingleton<IRateLimitStore, ResilientRateLimitStore>();
         }
 
