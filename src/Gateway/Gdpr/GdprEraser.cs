@@ -1,6 +1,5 @@
 using System.Net;
 using Genlook.Gateway.Proxy;
-using Genlook.Gateway.RateLimiting;
 using Genlook.Gateway.Storage;
 using Microsoft.Extensions.Options;
 
@@ -10,8 +9,8 @@ namespace Genlook.Gateway.Gdpr;
 /// Erases one pseudonym from one target: <c>DELETE /tryon/v1/customers/{pseudonym}</c> on a Genlook account (its key,
 /// through a resilient HttpClient: per-attempt timeout, retries with jittered backoff, a circuit breaker per host), or
 /// everything the gateway holds for it (ownership records, cached statuses, idempotency records via the user's index;
-/// rate-limit counters by their computable keys; then the copies in every instance's memory, through
-/// <see cref="IErasureBroadcast"/>). Returns <c>null</c> on success, else a short error for the job record.
+/// then the copies in every instance's memory, through <see cref="IErasureBroadcast"/>). Rate-limit logs are left to
+/// expire with their windows (CONTRACT §6: an erase does not give a fresh budget); they hold admission times only. Returns <c>null</c> on success, else a short error for the job record.
 /// </summary>
 internal sealed class GdprEraser(IHttpClientFactory clients, IOptions<GenlookOptions> genlook, IGatewayStore store, IErasureBroadcast erasures)
 {
@@ -55,7 +54,6 @@ internal sealed class GdprEraser(IHttpClientFactory clients, IOptions<GenlookOpt
     {
         var index = StoreKeys.UserIndex(pseudonym);
         var keys = new List<string>(await store.GetIndexAsync(index, cancellationToken)) { index };
-        keys.AddRange(genlook.Value.Accounts.Keys.SelectMany(account => RateLimitKeys.AllFor(pseudonym, account)));
         await store.DeleteAsync(keys, cancellationToken);
 
         // After the store: an instance that forgets and then reads again finds nothing to remember.

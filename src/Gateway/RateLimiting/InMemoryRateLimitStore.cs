@@ -1,13 +1,24 @@
+using System.Collections.Concurrent;
+
 namespace Genlook.Gateway.RateLimiting;
 
 /// <summary>
 /// Sliding-window logs in process memory: the store of the embedded (Redis-less) mode, and the per-instance fallback
 /// while Redis is down. A log is dropped once out of its window, so memory tracks recently active users only.
+/// <para>
+/// As a fallback it does not start from zero: it remembers, per key, the count Redis reported at this instance's last
+/// shared decision (<see cref="Observe"/>), for one window, and grants this instance only its share of what is left,
+/// <c>ceil((limit - known) / liveInstances)</c> (<see cref="AcquireShare"/>); see the README for the bound.
+/// </para>
 /// </summary>
 internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStore
 {
     private readonly Dictionary<string, Log> _logs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _holds = new(StringComparer.Ordinal);
+
+    // Written on every shared decision, so lock-free (the logs' lock would serialise the hot path); an entry is a
+    // reference swap, read only by the fallback.
+    private readonly ConcurrentDictionary<string, KnownSpent> _known = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private double _nextSweep;
 
@@ -23,15 +34,64 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
         }
     }
 
+    /// <summary>Keys whose shared count is remembered (tests).</summary>
+    internal int KnownCount => _known.Count;
+
     private double NowMs => time.GetUtcNow().ToUnixTimeMilliseconds();
 
-    public Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default)
+    /// <summary>The whole limit, from this instance's own logs (embedded mode).</summary>
+    public Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default) =>
+        Task.FromResult(Acquire(request, liveInstances: 0));
+
+    /// <summary>
+    /// The fallback: per rule, this instance's share of what Redis had not yet admitted when it last heard,
+    /// <c>ceil((limit - known) / liveInstances)</c>, against its own admissions in the window.
+    /// </summary>
+    public RateLimitDecision AcquireShare(RateLimitRequest request, int liveInstances) => Acquire(request, Math.Max(1, liveInstances));
+
+    /// <summary>Remembers what Redis reported for each rule of a shared decision, for one window (no lock, no Redis).</summary>
+    public void Observe(RateLimitRequest request, RateLimitDecision decision)
     {
         var now = NowMs;
+        for (var i = 0; i < request.Rules.Count && i < decision.States.Count; i++)
+        {
+            var rule = request.Rules[i];
+            var spent = rule.PermitLimit - decision.States[i].Remaining;
+            if (spent > 0)
+            {
+                // Counted as if all admitted now: they leave the window no later than that (over-counts, never under).
+                _known[rule.Key] = new KnownSpent(spent, now + rule.Window.TotalMilliseconds);
+            }
+        }
+    }
+
+    /// <summary>Drops remembered counts whose window has passed (off the hot path: the heartbeat calls it).</summary>
+    public void SweepKnown()
+    {
+        var now = NowMs;
+        foreach (var (key, known) in _known)
+        {
+            if (known.UntilMs <= now)
+            {
+                _known.TryRemove(new KeyValuePair<string, KnownSpent>(key, known));
+            }
+        }
+    }
+
+    /// <summary>Decides <paramref name="request"/>; <paramref name="liveInstances"/> 0: the whole limit, nothing known; else the share of the rest.</summary>
+    private RateLimitDecision Acquire(RateLimitRequest request, int liveInstances)
+    {
+        var now = NowMs;
+        var rules = request.Rules;
         lock (_lock)
         {
-            var logs = request.Rules.Select(rule =>
+            var logs = new Log[rules.Count];
+            var allowances = new int[rules.Count];
+            var knownUntil = new double[rules.Count];
+            double retryMs = 0;
+            for (var i = 0; i < rules.Count; i++)
             {
+                var rule = rules[i];
                 if (!_logs.TryGetValue(rule.Key, out var log))
                 {
                     log = [];
@@ -40,10 +100,26 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
 
                 log.WindowMs = rule.Window.TotalMilliseconds;
                 SlidingWindow.Prune(log, rule, now);
-                return log;
-            }).ToList();
+                logs[i] = log;
+                var known = 0;
+                if (liveInstances > 0 && _known.TryGetValue(rule.Key, out var spent) && spent.UntilMs > now)
+                {
+                    known = spent.Count;
+                    knownUntil[i] = spent.UntilMs;
+                }
 
-            var decision = SlidingWindow.Decide(request.Rules, logs, now);
+                allowances[i] = liveInstances == 0 ? rule.PermitLimit : (Math.Max(0, rule.PermitLimit - known) + liveInstances - 1) / liveInstances;
+                if (log.Count >= allowances[i])
+                {
+                    // Frees up when enough of this instance's admissions leave the window, or when the known count
+                    // expires (the share then grows), whichever comes first.
+                    var byOwn = allowances[i] > 0 ? log[log.Count - allowances[i]].At + log.WindowMs - now : double.MaxValue;
+                    var byKnown = knownUntil[i] > 0 ? knownUntil[i] - now : double.MaxValue;
+                    retryMs = Math.Max(retryMs, Math.Min(byOwn, byKnown));
+                }
+            }
+
+            var decision = new RateLimitDecision(retryMs <= 0, TimeSpan.FromMilliseconds(Math.Ceiling(retryMs)), []);
             if (request.HoldKey is { } holdKey && _holds.TryGetValue(holdKey, out var holdUntil) && holdUntil - now > decision.RetryAfter.TotalMilliseconds)
             {
                 decision = new RateLimitDecision(false, TimeSpan.FromMilliseconds(Math.Ceiling(holdUntil - now)), []);
@@ -57,26 +133,16 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
                 }
             }
 
-            var states = request.Rules.Select((rule, i) => SlidingWindow.State(rule, logs[i], now)).ToArray();
-            SweepIfDue(now);
-            return Task.FromResult(decision with { States = states });
-        }
-    }
-
-    public Task RefundAsync(RateLimitRequest request, CancellationToken cancellationToken = default)
-    {
-        lock (_lock)
-        {
-            foreach (var rule in request.Rules)
+            var states = new RateLimitState[rules.Count];
+            for (var i = 0; i < states.Length; i++)
             {
-                if (_logs.TryGetValue(rule.Key, out var log))
-                {
-                    log.RemoveAll(entry => entry.Id == request.AdmissionId);
-                }
+                var own = SlidingWindow.State(rules[i] with { PermitLimit = allowances[i] }, logs[i], now);
+                states[i] = knownUntil[i] > now ? own with { ResetAfter = TimeSpan.FromMilliseconds(Math.Max(own.ResetAfter.TotalMilliseconds, knownUntil[i] - now)) } : own;
             }
-        }
 
-        return Task.CompletedTask;
+            SweepIfDue(now);
+            return decision with { States = states };
+        }
     }
 
     public Task HoldAsync(string holdKey, TimeSpan duration, CancellationToken cancellationToken = default)
@@ -88,18 +154,6 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
         }
 
         return Task.CompletedTask;
-    }
-
-    /// <summary>Forgets every log that <paramref name="match"/> selects (GDPR erase of a user's counters).</summary>
-    public void Forget(Func<string, bool> match)
-    {
-        lock (_lock)
-        {
-            foreach (var key in _logs.Keys.Where(match).ToList())
-            {
-                _logs.Remove(key);
-            }
-        }
     }
 
     /// <summary>Once a minute (a sweep walks every log, under the lock: on a clock, its cost does not grow with traffic).</summary>
@@ -129,4 +183,7 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
     {
         public double WindowMs { get; set; }
     }
+
+    /// <summary>What Redis reported spent for a key at this instance's last shared decision, and until when it counts.</summary>
+    private sealed record KnownSpent(int Count, double UntilMs);
 }

@@ -9,8 +9,9 @@ namespace Genlook.Gateway.RateLimiting;
 
 /// <summary>
 /// Turns a policy and a user into rules, asks the store, and publishes the verdict: the IETF <c>RateLimit-Policy</c> /
-/// <c>RateLimit</c> headers (draft-ietf-httpapi-ratelimit-headers) on every limited response, a metric, and what to
-/// refund if the gateway itself ends up answering 401/403/404.
+/// <c>RateLimit</c> headers (draft-ietf-httpapi-ratelimit-headers) on every limited response, and a metric. A request
+/// the gateway itself then refuses (ownership's 403/404) stays charged (CONTRACT §6: probing ids costs budget), so the
+/// header written here is its final state.
 /// </summary>
 internal sealed class RateLimitDecider(
     IRateLimitStore store, IOptions<RateLimitingOptions> options, IHttpContextAccessor accessor, GatewayTelemetry telemetry)
@@ -55,10 +56,6 @@ internal sealed class RateLimitDecider(
         {
             context.Response.Headers["RateLimit-Policy"] = _policyHeaders[policy];
             context.Response.Headers["RateLimit"] = StateHeader(request, decision);
-            if (decision.Allowed)
-            {
-                context.Features.Set<Errors.IGatewayErrorObserver>(new RateLimitCharge(request, decision));
-            }
         }
 
         return decision.Allowed ? Lease.Acquired : new Lease(decision.RetryAfter);
@@ -120,31 +117,3 @@ internal sealed class RateLimitDecider(
 
 /// <summary>A policy's rules for one user (the user's own first), and the account hold that applies (try-ons).</summary>
 internal sealed record RateLimitPlan(IReadOnlyList<RateLimitRule> Rules, string? HoldKey);
-
-/// <summary>
-/// What a request was charged, so a gateway-answered 401/403/404 can be given back; such an answer's <c>RateLimit</c>
-/// then shows the state after the refund, not a permit the app did not spend.
-/// </summary>
-internal sealed record RateLimitCharge(RateLimitRequest Request, RateLimitDecision Decision) : Errors.IGatewayErrorObserver
-{
-    public static bool IsRefunded(int status) => status is 401 or 403 or 404;
-
-    public void OnGatewayError(HttpContext context, Errors.GatewayError error)
-    {
-        if (!IsRefunded(error.Status))
-        {
-            return;
-        }
-
-        // This request's admission was the newest in each log: giving it back adds one permit, and empties a log
-        // (nothing left to reset) only if it was the last one there.
-        var states = new RateLimitState[Decision.States.Count];
-        for (var i = 0; i < states.Length; i++)
-        {
-            var remaining = Math.Min(Decision.States[i].Remaining + 1, Request.Rules[i].PermitLimit);
-            states[i] = new RateLimitState(remaining, remaining == Request.Rules[i].PermitLimit ? TimeSpan.Zero : Decision.States[i].ResetAfter);
-        }
-
-        context.Response.Headers["RateLimit"] = RateLimitDecider.StateHeader(Request, Decision with { States = states });
-    }
-}

@@ -7,7 +7,8 @@ namespace Genlook.Gateway.RateLimiting;
 /// Where limiter state lives. Per-user budgets (<c>reads</c>, <c>uploads</c>) sit under the user's hash tag. A try-on is
 /// checked against the user's <c>tryon</c> budget and the shared <c>account</c> budget in one atomic script, which Redis
 /// Cluster allows only within one slot, so the try-on keys sit under the account's hash tag instead; they are still
-/// named by pseudonym (never the raw subject), computable for GDPR erase, and expire on their own.
+/// named by pseudonym (never the raw subject) and expire on their own one window after their last admission. A GDPR erase
+/// leaves them to expire (CONTRACT §6): erasing them would hand the user a fresh budget.
 /// </summary>
 public static class RateLimitKeys
 {
@@ -22,15 +23,4 @@ public static class RateLimitKeys
 
     /// <summary>Set while Genlook's own per-account limit holds try-ons back (its <c>Retry-After</c>).</summary>
     public static string AccountHold(string account) => AccountTag(account) + ":hold";
-
-    /// <summary>
-    /// Every limiter key of a user on an account that a GDPR erase removes. The <c>gdpr</c> log stays: erasing it with
-    /// the user would reset the very budget that bounds repeated erase requests, and it holds no more than the erase
-    /// job's own audit record (the pseudonym, for the job's retention), and expires with its window.
-    /// </summary>
-    public static IEnumerable<string> AllFor(string pseudonym, string account)
-    {
-        var user = new GatewayUserFeature(pseudonym, account);
-        return RateLimitPolicies.All.Where(p => p is not (RateLimitPolicies.Account or RateLimitPolicies.Gdpr)).Select(p => UserPolicy(user, p));
-    }
 }

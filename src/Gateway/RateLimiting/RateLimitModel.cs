@@ -5,7 +5,7 @@ public sealed record RateLimitRule(string Policy, string Key, int PermitLimit, T
 
 /// <summary>
 /// What to charge for one request: the rules (all or none), the account hold to honour, if any, and the id under which
-/// the admission is logged (so a refund removes exactly this request).
+/// the admission is logged (so an abandoned batch's late admission can be taken back exactly).
 /// </summary>
 public sealed record RateLimitRequest(IReadOnlyList<RateLimitRule> Rules, string? HoldKey)
 {
@@ -27,9 +27,6 @@ public interface IRateLimitStore
 {
     /// <summary>Checks every rule and the hold, and charges all rules or none, atomically.</summary>
     Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default);
-
-    /// <summary>Removes this request's admission from each rule (the gateway itself answered 401/403/404).</summary>
-    Task RefundAsync(RateLimitRequest request, CancellationToken cancellationToken = default);
 
     /// <summary>Holds further requests that honour <paramref name="holdKey"/> for <paramref name="duration"/> (Genlook said 429).</summary>
     Task HoldAsync(string holdKey, TimeSpan duration, CancellationToken cancellationToken = default);

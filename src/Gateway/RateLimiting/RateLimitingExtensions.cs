@@ -31,8 +31,11 @@ public static class RateLimitingExtensions
             services.AddSingleton(sp =>
             {
                 var options = sp.GetRequiredService<IOptions<RateLimitingOptions>>().Value;
-                return new RedisRateLimitStore(sp.GetRequiredService<IConnectionMultiplexer>(), options.RedisBudget, options.FailureMode);
+                var circuit = RateLimitCircuit.Create(options, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILoggerFactory>().CreateLogger(typeof(RateLimitCircuit).FullName!));
+                return new RedisRateLimitStore(sp.GetRequiredService<IConnectionMultiplexer>(), options.RedisBudget, options.FailureMode, circuit);
             });
+            services.AddSingleton<LiveInstances>();
+            services.AddHostedService(sp => sp.GetRequiredService<LiveInstances>());
             services.AddSingleton<IRateLimitStore, ResilientRateLimitStore>();
         }
 
@@ -65,27 +68,13 @@ public static class RateLimitingExtensions
         return builder;
     }
 
-    /// <summary>The limiter, then the refund of requests the gateway itself turned away (401/403/404 are not charged).</summary>
+    /// <summary>
+    /// The limiter. What it admits stays charged, also when the gateway itself then refuses the request (ownership's
+    /// 403/404): otherwise probing other users' ids would cost nothing. 401s never reach it (no user, no budget).
+    /// </summary>
     public static WebApplication UseGatewayRateLimiting(this WebApplication app)
     {
         app.UseRateLimiter();
-        app.UseMiddleware<RateLimitRefundMiddleware>();
         return app;
-    }
-
-    private sealed class RateLimitRefundMiddleware(RequestDelegate next, IRateLimitStore store)
-    {
-        // The limiter has decided before this runs: an uncharged request passes straight through.
-        public Task InvokeAsync(HttpContext context) =>
-            context.Features.Get<Errors.IGatewayErrorObserver>() is RateLimitCharge charge ? InvokeChargedAsync(context, charge) : next(context);
-
-        private async Task InvokeChargedAsync(HttpContext context, RateLimitCharge charge)
-        {
-            await next(context);
-            if (context.Features.Get<GatewayErrorFeature>() is { } error && RateLimitCharge.IsRefunded(error.Error.Status))
-            {
-                await store.RefundAsync(charge.Request, CancellationToken.None);
-            }
-        }
     }
 }

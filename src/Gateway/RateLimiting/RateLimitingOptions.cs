@@ -20,8 +20,17 @@ public sealed class RateLimitingOptions
     /// <summary>How long a request waits for Redis before the failure mode applies. Defaults to 50 ms.</summary>
     public TimeSpan RedisBudget { get; set; } = TimeSpan.FromMilliseconds(50);
 
-    /// <summary>After a Redis failure, how long every request skips Redis before one probe tries again. Defaults to 5 s.</summary>
+    /// <summary>
+    /// Once Redis is failing (half of the limiter's calls of the last 10 s failed or timed out, at least 10 calls), how
+    /// long every request skips Redis before one probe tries again. At least 0.5 s. Defaults to 5 s.
+    /// </summary>
     public TimeSpan BreakDuration { get; set; } = TimeSpan.FromSeconds(5);
+
+    /// <summary>
+    /// How often each instance tells Redis it is alive and reads how many are, so that the fallback grants each its
+    /// share of a limit. An instance silent for three beats no longer counts. Defaults to 5 s.
+    /// </summary>
+    public TimeSpan InstanceHeartbeat { get; set; } = TimeSpan.FromSeconds(5);
 
     public static readonly IReadOnlyDictionary<string, RateLimitPolicyOptions> Defaults = new Dictionary<string, RateLimitPolicyOptions>(StringComparer.OrdinalIgnoreCase)
     {
@@ -102,9 +111,15 @@ internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimiti
             errors.Add("RateLimiting:RedisBudget must be between 00:00:00.001 and 00:00:05.");
         }
 
-        if (options.BreakDuration <= TimeSpan.Zero || options.BreakDuration > TimeSpan.FromHours(1))
+        // Polly's circuit breaker takes no shorter break.
+        if (options.BreakDuration < TimeSpan.FromSeconds(0.5) || options.BreakDuration > TimeSpan.FromHours(1))
         {
-            errors.Add("RateLimiting:BreakDuration must be between 00:00:00.001 and 01:00:00.");
+            errors.Add("RateLimiting:BreakDuration must be between 00:00:00.5 and 01:00:00.");
+        }
+
+        if (options.InstanceHeartbeat < TimeSpan.FromMilliseconds(100) || options.InstanceHeartbeat > TimeSpan.FromMinutes(1))
+        {
+            errors.Add("RateLimiting:InstanceHeartbeat must be between 00:00:00.1 and 00:01:00.");
         }
 
         // The binder turns any number into the enum: "2" would quietly act as open.

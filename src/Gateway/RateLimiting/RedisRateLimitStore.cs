@@ -118,8 +118,7 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
         return result
         """;
 
-    // KEYS[i]: a rule key; ARGV[i]: the admission id to remove from it. One request's refund, or the admissions of a
-    // whole abandoned batch.
+    // KEYS[i]: a rule key; ARGV[i]: the admission id to remove from it (the admissions of an abandoned batch).
     private const string TakeBackScript =
         """
         for i = 1, #KEYS do redis.call('ZREM', KEYS[i], ARGV[i]) end
@@ -147,31 +146,26 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
     /// makes once a hung Redis resumes is taken back; <c>open</c> serves it from the fallback, and that late admission
     /// is its true record in the shared log, so it stays.
     /// </param>
-    public RedisRateLimitStore(IConnectionMultiplexer redis, TimeSpan budget, RateLimitFailureMode failureMode = RateLimitFailureMode.Open)
-        : this(redis, budget, null, failureMode == RateLimitFailureMode.Closed)
+    /// <param name="circuit">Wraps each script call (<see cref="RateLimitCircuit"/>); none in tests of the store alone.</param>
+    public RedisRateLimitStore(IConnectionMultiplexer redis, TimeSpan budget, RateLimitFailureMode failureMode = RateLimitFailureMode.Open, Polly.ResiliencePipeline? circuit = null)
+        : this(redis, budget, null, failureMode == RateLimitFailureMode.Closed, circuit)
     {
     }
 
     /// <summary>With a clock, the script uses its time instead of Redis's (virtual time in tests).</summary>
     public RedisRateLimitStore(IConnectionMultiplexer redis, TimeProvider clock)
-        : this(redis, Timeout.InfiniteTimeSpan, clock, takeBackAbandoned: false)
+        : this(redis, Timeout.InfiniteTimeSpan, clock, takeBackAbandoned: false, circuit: null)
     {
     }
 
-    private RedisRateLimitStore(IConnectionMultiplexer redis, TimeSpan budget, TimeProvider? clock, bool takeBackAbandoned)
+    private RedisRateLimitStore(IConnectionMultiplexer redis, TimeSpan budget, TimeProvider? clock, bool takeBackAbandoned, Polly.ResiliencePipeline? circuit)
     {
         _redis = redis;
-        _batcher = new Batcher(redis, budget, clock, takeBackAbandoned);
+        _batcher = new Batcher(redis, budget, clock, takeBackAbandoned, circuit);
     }
 
     public Task<RateLimitDecision> AcquireAsync(RateLimitRequest request, CancellationToken cancellationToken = default) =>
         _batcher.RunAsync(request);
-
-    public Task RefundAsync(RateLimitRequest request, CancellationToken cancellationToken = default)
-    {
-        var (keys, ids) = Admissions([request]);
-        return _redis.GetDatabase().ScriptEvaluateAsync(TakeBackScript, keys, ids);
-    }
 
     public Task HoldAsync(string holdKey, TimeSpan duration, CancellationToken cancellationToken = default) =>
         _redis.GetDatabase().ScriptEvaluateAsync(HoldScript, [holdKey], [(long)Math.Ceiling(duration.TotalMilliseconds)]);
@@ -196,8 +190,8 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
     }
 
     /// <summary>One round in flight at a time: batches grow exactly as fast as Redis (or the network) is slow.</summary>
-    private sealed class Batcher(IConnectionMultiplexer redis, TimeSpan budget, TimeProvider? clock, bool takeBackAbandoned)
-        : RedisScriptBatcher<RateLimitRequest, RateLimitDecision>(redis, AcquireScript, "EVALSHA rate-limit", budget, maxInFlight: 1)
+    private sealed class Batcher(IConnectionMultiplexer redis, TimeSpan budget, TimeProvider? clock, bool takeBackAbandoned, Polly.ResiliencePipeline? circuit)
+        : RedisScriptBatcher<RateLimitRequest, RateLimitDecision>(redis, AcquireScript, "EVALSHA rate-limit", budget, maxInFlight: 1, circuit)
     {
         protected override RedisKey SlotKey(RateLimitRequest item) => item.Rules[0].Key;
 

@@ -8,24 +8,6 @@ namespace Genlook.Gateway.RateLimiting;
 /// </summary>
 internal static class SlidingWindow
 {
-    /// <summary>Decides for all rules; <paramref name="logs"/> are each rule's admission times (ms, ascending), already pruned.</summary>
-    public static RateLimitDecision Decide(IReadOnlyList<RateLimitRule> rules, IReadOnlyList<List<(double At, string Id)>> logs, double nowMs)
-    {
-        double retryMs = 0;
-        for (var i = 0; i < rules.Count; i++)
-        {
-            var log = logs[i];
-            if (log.Count >= rules[i].PermitLimit)
-            {
-                // The (count - limit + 1) oldest must leave the window before one more fits.
-                var wait = log[log.Count - rules[i].PermitLimit].At + rules[i].Window.TotalMilliseconds - nowMs;
-                retryMs = Math.Max(retryMs, wait);
-            }
-        }
-
-        return new RateLimitDecision(retryMs <= 0, TimeSpan.FromMilliseconds(Math.Ceiling(retryMs)), []);
-    }
-
     public static void Prune(List<(double At, string Id)> log, RateLimitRule rule, double nowMs)
     {
         var cutoff = nowMs - rule.Window.TotalMilliseconds;

@@ -47,6 +47,7 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
     });
 
     private readonly Task _loop;
+    private readonly Polly.ResiliencePipeline? _pipeline;
     private bool? _isCluster;
 
     /// <param name="redis">The connection.</param>
@@ -57,8 +58,10 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
     /// Rounds out at once. One gives the largest batches (they grow exactly as fast as Redis is slow); more keeps one
     /// slow call from holding up the others.
     /// </param>
-    protected RedisScriptBatcher(IConnectionMultiplexer redis, string script, string operation, TimeSpan budget, int maxInFlight)
+    /// <param name="pipeline">Wraps each script call (a circuit breaker): outcomes are sampled once per call, not per item.</param>
+    protected RedisScriptBatcher(IConnectionMultiplexer redis, string script, string operation, TimeSpan budget, int maxInFlight, Polly.ResiliencePipeline? pipeline = null)
     {
+        _pipeline = pipeline;
         _redis = redis;
         _script = script;
         _operation = operation;
@@ -176,9 +179,9 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
             RedisResult answer;
             using (Observability.GatewayTelemetry.StartBatchStoreCall(_operation, batch, static pending => pending.Caller))
             {
-                // StackExchange.Redis commands take no CancellationToken: bound the wait instead (one timer per batch).
-                var call = _redis.GetDatabase().ScriptEvaluateAsync(_script, keys, args);
-                answer = await (_budget == Timeout.InfiniteTimeSpan ? call : call.WaitAsync(_budget)).ConfigureAwait(false);
+                answer = _pipeline is null
+                    ? await CallAsync(keys, args).ConfigureAwait(false)
+                    : await _pipeline.ExecuteAsync(static (state, _) => new ValueTask<RedisResult>(state.Batcher.CallAsync(state.keys, state.args)), (Batcher: this, keys, args)).ConfigureAwait(false);
             }
 
             var results = new TResult[items.Length];
@@ -209,6 +212,13 @@ internal abstract class RedisScriptBatcher<TItem, TResult> : IAsyncDisposable
                 _slots.Release();
             }
         }
+    }
+
+    // StackExchange.Redis commands take no CancellationToken: bound the wait instead (one timer per batch).
+    private Task<RedisResult> CallAsync(RedisKey[] keys, RedisValue[] args)
+    {
+        var call = _redis.GetDatabase().ScriptEvaluateAsync(_script, keys, args);
+        return _budget == Timeout.InfiniteTimeSpan ? call : call.WaitAsync(_budget);
     }
 
     /// <summary>Whether Redis is a cluster, learnt once connected (a standalone server takes any mix of keys in one call).</summary>

@@ -125,31 +125,34 @@ public sealed class RedisServer : IAsyncLifetime
 
     /// <summary>
     /// Freezes the server (SIGSTOP to this test's own redis-server): connections stay open and nothing answers, as with a
-    /// hung Redis. Dispose the result to let it go on (SIGCONT); disposing this server also ends it.
+    /// hung Redis. Always <see cref="ResumeAsync"/> in a finally, or use <see cref="Pause"/>.
     /// </summary>
+    public Task PauseAsync() => SignalAsync("-STOP");
+
+    /// <summary>Lets a paused server run again (SIGCONT): it then answers what was sent meanwhile.</summary>
+    public Task ResumeAsync() => SignalAsync("-CONT");
+
+    /// <summary>Pauses the server until the result is disposed (<c>await using (redis.Pause()) { ... }</c>).</summary>
     public IAsyncDisposable Pause()
     {
-        var process = _process ?? throw new InvalidOperationException("redis-server is not running.");
-        Signal(process.Id, "STOP");
-        return new Paused(() => Signal(process.Id, "CONT"));
+        PauseAsync().GetAwaiter().GetResult();
+        return new Paused(this);
     }
 
-    private static void Signal(int pid, string signal)
+    private async Task SignalAsync(string signal)
     {
-        using var kill = Process.Start(new ProcessStartInfo("kill", ["-" + signal, pid.ToString()]) { UseShellExecute = false })!;
-        if (!kill.WaitForExit(10_000) || kill.ExitCode != 0)
+        var pid = (_process ?? throw new InvalidOperationException("redis-server is not running.")).Id;
+        using var kill = Process.Start(new ProcessStartInfo("kill", [signal, pid.ToString()]) { UseShellExecute = false })!;
+        await kill.WaitForExitAsync().WaitAsync(TimeSpan.FromSeconds(10));
+        if (kill.ExitCode != 0)
         {
-            throw new InvalidOperationException($"kill -{signal} {pid} failed.");
+            throw new InvalidOperationException($"kill {signal} {pid} exited with {kill.ExitCode}.");
         }
     }
 
-    private sealed class Paused(Action resume) : IAsyncDisposable
+    private sealed class Paused(RedisServer server) : IAsyncDisposable
     {
-        public ValueTask DisposeAsync()
-        {
-            resume();
-            return ValueTask.CompletedTask;
-        }
+        public async ValueTask DisposeAsync() => await server.ResumeAsync();
     }
 
     public async Task FlushAsync()

@@ -95,38 +95,33 @@ public sealed partial class RateLimitingTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task GatewayAnswered404_IsNotCharged()
+    public async Task ProbingForeignGenerationIds_IsChargedAndRateLimitedAfterTheReadsLimit()
     {
-        var client = _first.ClientFor("prober");
-        for (var i = 0; i < ReadLimit * 2; i++)
+        // CONTRACT §6: the gateway's own ownership 404 is charged like any read, so enumerating ids costs budget.
+        var owner = new AppSession(_first.ClientFor("owner"));
+        var foreign = await owner.TryOnGenerationIdAsync(await owner.UploadImageIdAsync());
+        var probers = new[] { new AppSession(_first.ClientFor("prober")), new AppSession(_second.ClientFor("prober")) };
+        var ids = Enumerable.Range(0, ReadLimit * 2).Select(i => i % 3 == 0 ? foreign : $"gen_probe_{i}").ToArray();
+
+        var responses = new List<HttpResponseMessage>();
+        for (var i = 0; i < ids.Length; i++)
         {
-            await ErrorAssert.IsError(await client.GetAsync($"/tryon/v1/generations/gen_never_{i}"), HttpStatusCode.NotFound, "GENERATION_NOT_FOUND");
+            responses.Add(await probers[i % 2].GenerationAsync(ids[i]));
         }
 
-        var response = await client.GetAsync("/tryon/v1/products");
+        for (var i = 0; i < ReadLimit; i++)
+        {
+            await ErrorAssert.IsError(responses[i], HttpStatusCode.NotFound, "GENERATION_NOT_FOUND");
+            Assert.Equal((ReadLimit - 1 - i).ToString(), StateHeader().Match(responses[i].Headers.GetValues("RateLimit").Single()).Groups["r"].Value);
+        }
 
-        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
-        Assert.Contains($"r={ReadLimit - 1}", response.Headers.GetValues("RateLimit").Single());
-    }
+        foreach (var rejected in responses.Skip(ReadLimit))
+        {
+            await ErrorAssert.IsError(rejected, HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+        }
 
-    [Fact]
-    public async Task GatewayAnswered404_RateLimitHeader_ShowsThePermitGivenBack()
-    {
-        // The refunded request must not tell the app it spent a permit: its RateLimit is the state after the refund.
-        var client = _first.ClientFor("honest-prober");
-
-        var first = await client.GetAsync("/tryon/v1/generations/gen_never_seen");
-        var read = await client.GetAsync("/tryon/v1/products");
-        var second = await client.GetAsync("/tryon/v1/generations/gen_never_seen");
-
-        await ErrorAssert.IsError(first, HttpStatusCode.NotFound, "GENERATION_NOT_FOUND");
-        Assert.Equal($"\"reads\";r={ReadLimit};t=0", first.Headers.GetValues("RateLimit").Single());
-        Assert.Equal(HttpStatusCode.OK, read.StatusCode);
-        var afterRead = StateHeader().Match(read.Headers.GetValues("RateLimit").Single());
-        Assert.Equal((ReadLimit - 1).ToString(), afterRead.Groups["r"].Value);
-        var afterSecond = StateHeader().Match(second.Headers.GetValues("RateLimit").Single());
-        Assert.Equal((ReadLimit - 1).ToString(), afterSecond.Groups["r"].Value);
-        Assert.NotEqual("0", afterSecond.Groups["t"].Value); // the read still counts
+        await ErrorAssert.IsError(await probers[0].Client.GetAsync("/tryon/v1/products"), HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+        Assert.Empty(_first.Emulator.Requests.Matching("GET", "/tryon/v1/generations/" + foreign));
     }
 
     [Fact]
