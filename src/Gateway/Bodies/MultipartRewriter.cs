@@ -136,7 +136,7 @@ internal static class MultipartRewriter
                     continue;
                 }
 
-                var value = await ReadFieldAsync(section.Body, limits.MaxFieldBytes, cancellationToken);
+                var value = await BoundedRead.ReadAsync(section.Body, null, limits.MaxFieldBytes, cancellationToken);
                 if (value is null)
                 {
                     return Fail(output, new ErrorDetail(name, $"Field exceeds {limits.MaxFieldBytes / 1024} KB."));
@@ -190,15 +190,10 @@ internal static class MultipartRewriter
             output.CompleteWriting();
             return MultipartRewriteResult.Ok(output);
         }
-        catch (BadHttpRequestException ex) when (ex.StatusCode == StatusCodes.Status413PayloadTooLarge)
-        {
-            // The server stopped a body over the gateway's limit (Gateway:Limits:MaxRequestBodyBytes) mid-read.
-            output.Dispose();
-            return MultipartRewriteResult.BodyTooLarge;
-        }
         catch (Exception ex) when (ex is IOException or InvalidDataException)
         {
             // Truncated body, missing closing boundary, oversized part headers: MultipartReader's way of saying "malformed".
+            // A body the server could not read at all arrives as a ClientBodyException, for the caller to answer.
             return Fail(output, new ErrorDetail("", "Malformed multipart body: " + ex.Message));
         }
         catch
@@ -299,31 +294,6 @@ internal static class MultipartRewriter
 
         return total;
     }
-
-    private static async Task<byte[]?> ReadFieldAsync(Stream source, int limit, CancellationToken cancellationToken)
-    {
-        using var memory = new MemoryStream();
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int read;
-            while ((read = await source.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                if (memory.Length + read > limit)
-                {
-                    return null;
-                }
-
-                memory.Write(buffer, 0, read);
-            }
-
-            return memory.ToArray();
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-    }
 }
 
 /// <summary>The rewritten multipart body, or why it cannot be forwarded.</summary>
@@ -336,16 +306,11 @@ internal sealed class MultipartRewriteResult
     /// <summary>The file part that exceeded the limit, when that is what failed.</summary>
     public string? TooLargePart { get; private init; }
 
-    public bool IsBodyTooLarge { get; private init; }
-
     public static MultipartRewriteResult Ok(SpooledBuffer body) => new() { Body = body };
 
     public static MultipartRewriteResult Invalid(IReadOnlyList<ErrorDetail> errors) => new() { Errors = errors };
 
     public static MultipartRewriteResult TooLarge(string part) => new() { TooLargePart = part };
-
-    /// <summary>The whole body is over the gateway's limit (no single part is).</summary>
-    public static readonly MultipartRewriteResult BodyTooLarge = new() { IsBodyTooLarge = true };
 }
 
 /// <summary>Body limits of the pipeline.</summary>

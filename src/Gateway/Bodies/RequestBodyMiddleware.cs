@@ -110,15 +110,11 @@ internal sealed class RequestBodyMiddleware(
                 byte[]? json;
                 try
                 {
-                    json = await ReadJsonAsync(context);
+                    json = await BoundedRead.ReadAsync(new ClientBodyStream(context.Request.Body), context.Request.ContentLength, Limits.MaxJsonBytes, context.RequestAborted);
                 }
-                catch (BadHttpRequestException ex)
+                catch (ClientBodyException ex)
                 {
-                    // Kestrel gave up on the body (too slow for MinRequestBodyDataRate, cut short, over the body limit):
-                    // the client's problem, answered as the multipart path and the forwarder answer it, not a 500.
-                    await GatewayErrorResponse.WriteAsync(context, ex.StatusCode == StatusCodes.Status413PayloadTooLarge
-                        ? RequestGuardMiddleware.BodyTooLarge(context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize)
-                        : GatewayErrors.ValidationFailed("body", "The request body could not be read."));
+                    await WriteReadFailureAsync(context, ex);
                     return null;
                 }
 
@@ -170,16 +166,20 @@ internal sealed class RequestBodyMiddleware(
         }
 
         using var hash = WantsFingerprint(context) ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
-        var result = await MultipartRewriter.RewriteAsync(context.Request.Body, boundary, policy, Limits, context.RequestAborted, hash);
-        if (result.TooLargePart is { } part)
+        MultipartRewriteResult result;
+        try
         {
-            await GatewayErrorResponse.WriteAsync(context, GatewayErrors.FileTooLarge($"File part '{part}' exceeds the 10 MB limit."));
+            result = await MultipartRewriter.RewriteAsync(new ClientBodyStream(context.Request.Body), boundary, policy, Limits, context.RequestAborted, hash);
+        }
+        catch (ClientBodyException ex)
+        {
+            await WriteReadFailureAsync(context, ex);
             return null;
         }
 
-        if (result.IsBodyTooLarge)
+        if (result.TooLargePart is { } part)
         {
-            await GatewayErrorResponse.WriteAsync(context, RequestGuardMiddleware.BodyTooLarge(context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize));
+            await GatewayErrorResponse.WriteAsync(context, GatewayErrors.FileTooLarge($"File part '{part}' exceeds the 10 MB limit."));
             return null;
         }
 
@@ -209,37 +209,9 @@ internal sealed class RequestBodyMiddleware(
         context.Request.Headers.Remove(HeaderNames.TransferEncoding);
     }
 
-    /// <summary>Reads a JSON body of at most the JSON limit; <c>null</c> when it is larger.</summary>
-    private static async Task<byte[]?> ReadJsonAsync(HttpContext context)
-    {
-        if (context.Request.ContentLength > Limits.MaxJsonBytes)
-        {
-            return null;
-        }
-
-        if (context.Request.ContentLength is { } length)
-        {
-            // The usual case: one exact allocation, filled in place.
-            var body = new byte[length];
-            var filled = await context.Request.Body.ReadAtLeastAsync(body, body.Length, throwOnEndOfStream: false, context.RequestAborted);
-            return filled == body.Length ? body : body[..filled];
-        }
-
-        using var memory = new MemoryStream(1024);
-        var buffer = new byte[16 * 1024];
-        int read;
-        while ((read = await context.Request.Body.ReadAsync(buffer, context.RequestAborted)) > 0)
-        {
-            if (memory.Length + read > Limits.MaxJsonBytes)
-            {
-                return null;
-            }
-
-            memory.Write(buffer, 0, read);
-        }
-
-        return memory.ToArray();
-    }
+    /// <summary>The one answer to a body the client broke (cut short, too slow, bad chunked framing, over the limit), JSON or multipart.</summary>
+    private static Task WriteReadFailureAsync(HttpContext context, ClientBodyException failure) =>
+        GatewayErrorResponse.WriteAsync(context, failure.ToError(context.Features.Get<IHttpMaxRequestBodySizeFeature>()?.MaxRequestBodySize));
 
     private static BodyFormat Classify(string? contentType)
     {

@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text.Json;
 using Genlook.Gateway.Bodies;
 using Genlook.Gateway.Errors;
@@ -106,42 +105,8 @@ internal sealed partial class OwnershipTransformProvider(OwnershipStore ownershi
 
     private static async Task<byte[]?> ReadBoundedAsync(HttpContent content, CancellationToken cancellationToken)
     {
-        var declared = content.Headers.ContentLength;
-        if (declared > MaxResponseBytes)
-        {
-            return null;
-        }
-
         await using var stream = await content.ReadAsStreamAsync(cancellationToken);
-        if (declared is { } length)
-        {
-            // The usual case (the answer has a Content-Length): one exact allocation, filled in place.
-            var exact = new byte[length];
-            var filled = await stream.ReadAtLeastAsync(exact, exact.Length, throwOnEndOfStream: false, cancellationToken);
-            return filled == exact.Length ? exact : exact[..filled];
-        }
-
-        using var memory = new MemoryStream();
-        var buffer = ArrayPool<byte>.Shared.Rent(16 * 1024);
-        try
-        {
-            int read;
-            while ((read = await stream.ReadAsync(buffer, cancellationToken)) > 0)
-            {
-                if (memory.Length + read > MaxResponseBytes)
-                {
-                    return null;
-                }
-
-                memory.Write(buffer, 0, read);
-            }
-        }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(buffer);
-        }
-
-        return memory.ToArray();
+        return await BoundedRead.ReadAsync(stream, content.Headers.ContentLength, MaxResponseBytes, cancellationToken);
     }
 
     [LoggerMessage(4001, LogLevel.Error, "Genlook answered success without '{Member}'; the response cannot be attributed to the caller.")]
