@@ -1,0 +1,51 @@
+using Genlook.Gateway.Fuzz.Targets;
+using SharpFuzz;
+
+namespace Genlook.Gateway.Fuzz;
+
+/// <summary>
+/// <c>Genlook.Gateway.Fuzz &lt;target&gt;</c>: the afl-fuzz entry point (SharpFuzz's fork server) for one target.
+/// <c>Genlook.Gateway.Fuzz &lt;target&gt; &lt;file or folder&gt;…</c>: replays inputs and says which break an invariant.
+/// </summary>
+public static class FuzzEntryPoint
+{
+    public static int Main(string[] args)
+    {
+        if (args.Length == 0 || !FuzzTargets.Names.Contains(args[0]))
+        {
+            Console.Error.WriteLine($"usage: Genlook.Gateway.Fuzz <{string.Join('|', FuzzTargets.Names)}> [file or folder to replay]...");
+            return 2;
+        }
+
+        var target = FuzzTargets.Create(args[0]);
+        if (args.Length == 1)
+        {
+            Fuzzer.Run(stream =>
+            {
+                using var input = new MemoryStream();
+                stream.CopyTo(input);
+                target.Run(input.GetBuffer().AsSpan(0, (int)input.Length));
+            });
+            return 0;
+        }
+
+        var failed = 0;
+        var files = args.Skip(1).SelectMany(p => Directory.Exists(p) ? Directory.GetFiles(p).Order(StringComparer.Ordinal) : (IEnumerable<string>)[p]).ToList();
+        foreach (var file in files)
+        {
+            try
+            {
+                target.Run(File.ReadAllBytes(file));
+            }
+            catch (Exception ex)
+            {
+                failed++;
+                Console.WriteLine($"{file}: {ex.GetType().Name}: {ex.Message}");
+            }
+        }
+
+        Console.WriteLine($"{files.Count - failed} of {files.Count} inputs hold every invariant of '{args[0]}'.");
+        (target as IDisposable)?.Dispose();
+        return failed == 0 ? 0 : 1;
+    }
+}
