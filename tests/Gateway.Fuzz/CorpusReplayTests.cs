@@ -1,3 +1,4 @@
+using System.Reflection;
 using Genlook.Gateway.Fuzz.Targets;
 
 namespace Genlook.Gateway.Fuzz;
@@ -14,7 +15,8 @@ public sealed class CorpusReplayTests
     [MemberData(nameof(Targets))]
     public void Corpus_EveryInput_HoldsEveryInvariant(string name)
     {
-        var folder = Path.Combine(AppContext.BaseDirectory, "corpus", name);
+        var corpus = typeof(CorpusReplayTests).Assembly.GetCustomAttributes<AssemblyMetadataAttribute>().Single(a => a.Key == "FuzzCorpus").Value!;
+        var folder = Path.Combine(corpus, name);
         var files = Directory.GetFiles(folder).Order(StringComparer.Ordinal).ToList();
         Assert.NotEmpty(files);
 

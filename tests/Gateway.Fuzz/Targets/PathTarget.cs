@@ -71,7 +71,8 @@ internal sealed class PathTarget : IFuzzTarget, IDisposable
         }
 
         var target = line.RawTarget;
-        FuzzTargets.Check(line.Method == route.Method, $"'{line.Method} {target}' accepted as {route.Id}: method is not exactly {route.Method}");
+        FuzzTargets.Check(line.Method == route.Method, $"'{line.Method} {target}' accepted as {route.Id}: method is not exactly {route.Method}",
+            line.Method.Equals(route.Method, StringComparison.OrdinalIgnoreCase) ? KnownDefectException.InexactRoute : null);
         var rawPath = line.RawPath;
         foreach (var encoded in (string[])["%2f", "%5c", "%2e", "%00", "%25"])
         {
@@ -80,7 +81,9 @@ internal sealed class PathTarget : IFuzzTarget, IDisposable
 
         FuzzTargets.Check(!rawPath.Contains('\\') && !rawPath.Contains("//", StringComparison.Ordinal), $"'{target}' accepted as {route.Id} with an empty segment or backslash");
         FuzzTargets.Check(!rawPath.Split('/').Any(s => s is "." or ".."), $"'{target}' accepted as {route.Id} with a dot segment");
-        FuzzTargets.Check(MatchesExactly(route.Path, line.Path), $"'{target}' (path '{line.Path}') accepted as {route.Id}: not exactly {route.Path}");
+        var inexact = MatchesExactly(route.Path.ToUpperInvariant(), line.Path.ToUpperInvariant().TrimEnd('/'));
+        FuzzTargets.Check(MatchesExactly(route.Path, line.Path), $"'{target}' (path '{line.Path}') accepted as {route.Id}: not exactly {route.Path}",
+            inexact ? KnownDefectException.InexactRoute : null);
     }
 
     /// <summary>The normalised path is the template, literal segments byte for byte, each parameter one non-empty segment.</summary>
