@@ -58,6 +58,17 @@ public sealed class GenlookEmulatorHost : IAsyncDisposable
         });
 
         var app = builder.Build();
+        // In-process, the host's OpenTelemetry listens to every ASP.NET Core host in the process: the emulator's requests
+        // must not count as the gateway's own (http.server.* metrics, scraped from the gateway).
+        app.Use((context, next) =>
+        {
+            if (context.Features.Get<Microsoft.AspNetCore.Http.Features.IHttpMetricsTagsFeature>() is { } metrics)
+            {
+                metrics.MetricsDisabled = true;
+            }
+
+            return next(context);
+        });
         app.MapGenlookEmulator();
         try
         {

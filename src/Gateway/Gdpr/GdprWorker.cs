@@ -19,6 +19,8 @@ internal sealed partial class GdprWorker(
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Exported at 0 from the start: Prometheus's increase() cannot see a first failure on a series that is born at 1.
+        telemetry.GdprJobs.Add(0, new KeyValuePair<string, object?>("gdpr.job.state", "failed"));
         var interval = options.Value.PollInterval;
         while (!stoppingToken.IsCancellationRequested)
         {

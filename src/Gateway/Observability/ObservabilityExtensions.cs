@@ -12,16 +12,19 @@ public static class ObservabilityExtensions
     /// the gateway) and logs. Exported by OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; the other
     /// standard <c>OTEL_*</c> variables (protocol, headers, service name) apply as usual.
     /// <c>OpenTelemetry:Enabled</c> (default <c>false</c>) runs the pipelines without OTLP, for other exporters.
+    /// <c>OpenTelemetry:Prometheus:Port</c> (default none) also serves the metrics to Prometheus, on that port only.
     /// </summary>
     public static WebApplicationBuilder AddGatewayObservability(this WebApplicationBuilder builder)
     {
         builder.Services.AddSingleton<GatewayTelemetry>();
+        builder.Services.AddOptions<PrometheusEndpointOptions>().BindConfiguration(PrometheusEndpointOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         var export = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
+        var prometheus = builder.Configuration.GetSection(PrometheusEndpointOptions.SectionName)["Port"] is { Length: > 0 };
 
         // Collecting spans and metric streams nobody exports costs CPU on every request: the pipelines run when
         // something exports (OTLP), or when OpenTelemetry:Enabled asks for them (an in-process exporter, tests).
         // The gateway's Meter works regardless, for dotnet-counters and any MeterListener.
-        if (!export && !builder.Configuration.GetValue<bool>("OpenTelemetry:Enabled"))
+        if (!export && !prometheus && !builder.Configuration.GetValue<bool>("OpenTelemetry:Enabled"))
         {
             return builder;
         }
@@ -63,6 +66,12 @@ public static class ObservabilityExtensions
         if (export)
         {
             otel.UseOtlpExporter();
+        }
+
+        if (prometheus)
+        {
+            otel.WithMetrics(metrics => metrics.AddPrometheusExporter());
+            builder.Services.AddHostedService<PrometheusScrapeServer>();
         }
 
         return builder;

@@ -30,6 +30,7 @@ public sealed class DeploymentFilesTests
         ["Attribution"] = typeof(AttributionOptions),
         ["Compat"] = typeof(CompatOptions),
         ["Gateway:Limits"] = typeof(GatewayLimitsOptions),
+        ["OpenTelemetry:Prometheus"] = typeof(Genlook.Gateway.Observability.PrometheusEndpointOptions),
     };
 
     // What ASP.NET Core's JwtBearer reads from Authentication:Schemes:Bearer (JwtBearerConfigureOptions).
