@@ -26,6 +26,9 @@ public static class ProxyExtensions
         services.AddOptions<Compat.CompatOptions>().BindConfiguration(Compat.CompatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<Bodies.JsonBodyRewriter>();
 
+        // A bare LF ends a line for Kestrel but not for every server in front (RFC 9112 §2.2 allows either): CRLF only, so a
+        // field hidden behind a bare LF cannot frame the request differently here. Read when the server starts.
+        AppContext.SetSwitch("Microsoft.AspNetCore.Server.Kestrel.DisableHttp1LineFeedTerminators", true);
         builder.WebHost.ConfigureKestrel(kestrel =>
         {
             // Above the gateway's own limits (Gateway:Limits), so the gateway (not Kestrel) answers, in the contract shape.
