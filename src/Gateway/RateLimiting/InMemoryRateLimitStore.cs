@@ -16,9 +16,9 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
     private readonly Dictionary<string, Log> _logs = new(StringComparer.Ordinal);
     private readonly Dictionary<string, double> _holds = new(StringComparer.Ordinal);
 
-    // Written on every shared decision, so lock-free (the logs' lock would serialise the hot path); an entry is a
-    // reference swap, read only by the fallback.
-    private readonly ConcurrentDictionary<string, KnownSpent> _known = new(StringComparer.Ordinal);
+    // Written on every shared decision, so without a lock (the logs' lock, or a dictionary write's stripe lock, would
+    // serialise the hot path): a known key's entry is a reference swap; only a new key takes the dictionary's lock.
+    private readonly ConcurrentDictionary<string, Known> _known = new(StringComparer.Ordinal);
     private readonly Lock _lock = new();
     private double _nextSweep;
 
@@ -60,7 +60,15 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
             if (spent > 0)
             {
                 // Counted as if all admitted now: they leave the window no later than that (over-counts, never under).
-                _known[rule.Key] = new KnownSpent(spent, now + rule.Window.TotalMilliseconds);
+                var latest = new KnownSpent(spent, now + rule.Window.TotalMilliseconds);
+                if (_known.TryGetValue(rule.Key, out var known))
+                {
+                    known.Latest = latest;
+                }
+                else
+                {
+                    _known.TryAdd(rule.Key, new Known { Latest = latest });
+                }
             }
         }
     }
@@ -71,9 +79,10 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
         var now = NowMs;
         foreach (var (key, known) in _known)
         {
-            if (known.UntilMs <= now)
+            if (known.Latest.UntilMs <= now && _known.TryRemove(new KeyValuePair<string, Known>(key, known)) && known.Latest.UntilMs > now)
             {
-                _known.TryRemove(new KeyValuePair<string, KnownSpent>(key, known));
+                // A decision wrote to it meanwhile: keep what it heard.
+                _known.TryAdd(key, known);
             }
         }
     }
@@ -102,7 +111,7 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
                 SlidingWindow.Prune(log, rule, now);
                 logs[i] = log;
                 var known = 0;
-                if (liveInstances > 0 && _known.TryGetValue(rule.Key, out var spent) && spent.UntilMs > now)
+                if (liveInstances > 0 && _known.TryGetValue(rule.Key, out var heard) && heard.Latest is { } spent && spent.UntilMs > now)
                 {
                     known = spent.Count;
                     knownUntil[i] = spent.UntilMs;
@@ -186,4 +195,16 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
 
     /// <summary>What Redis reported spent for a key at this instance's last shared decision, and until when it counts.</summary>
     private sealed record KnownSpent(int Count, double UntilMs);
+
+    /// <summary>A key's entry: the latest report, swapped as a whole (a reference write is atomic).</summary>
+    private sealed class Known
+    {
+        private KnownSpent _latest = null!;
+
+        public KnownSpent Latest
+        {
+            get => Volatile.Read(ref _latest);
+            set => Volatile.Write(ref _latest, value);
+        }
+    }
 }

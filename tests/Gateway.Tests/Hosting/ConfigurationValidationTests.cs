@@ -37,6 +37,9 @@ public sealed class ConfigurationValidationTests
     [InlineData("Gateway:Limits:MaxRequestBodyBytes", "-1", "Gateway:Limits:MaxRequestBodyBytes")]
     [InlineData("Compat:MigrationGuideUrl", "changelog", "Compat:MigrationGuideUrl")]
     [InlineData("RateLimiting:BreakDuration", "-00:00:05", "RateLimiting:BreakDuration")]
+    // Polly's circuit breaker takes no break under half a second: say so at start-up, not with its own exception.
+    [InlineData("RateLimiting:BreakDuration", "00:00:00.100", "RateLimiting:BreakDuration")]
+    [InlineData("RateLimiting:InstanceHeartbeat", "00:00:00", "RateLimiting:InstanceHeartbeat")]
     // Enum binding takes any number: 2 is neither open nor closed.
     [InlineData("RateLimiting:FailureMode", "2", "RateLimiting:FailureMode")]
     // A browser's Origin is scheme://host[:port]: anything else never matches, and the SPA is refused without a word.
