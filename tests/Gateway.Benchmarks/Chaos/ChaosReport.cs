@@ -42,8 +42,9 @@ internal static class ChaosReport
         md.AppendLine();
         md.AppendLine(ci, $"{o.Minutes:0.#} min planned, {result.LoadEndedMs / 60_000:0.0} min of load, {Environment.ProcessorCount} cores; two gateway instances (Release, own processes), " +
             $"redis-server (AOF), the Genlook emulator (PENDING 0.5 s, PROCESSING 1.5 s). {o.Users} users with 0.3–0.9 s think time, {o.Hammers} hammer users " +
-            $"(3 loops each, no pause, alternating instances). {records.Count} requests{(result.CountReached ? $" (stopped at the --max-requests bound {o.MaxRequests})" : "")}.");
-        md.AppendLine(ci, $"Limits: {string.Join(", ", ChaosRunner.Limits.Select(l => $"`{l.Key}` {l.Value.Limit} per {l.Value.Window.TotalSeconds:0} s"))}; `RedisBudget` and `BreakDuration` at their defaults.");
+            $"(3 loops each, 50–150 ms pause, alternating instances). {records.Count} requests{(result.CountReached ? $" (stopped at the --max-requests bound {o.MaxRequests})" : "")}.");
+        var overrides = o.GatewayEnvironment.Count == 0 ? "." : $", except {string.Join(", ", o.GatewayEnvironment.Select(e => $"`{e.Key}={e.Value}`"))}.";
+        md.AppendLine(ci, $"Limits: {string.Join(", ", ChaosRunner.Limits.Select(l => $"`{l.Key}` {l.Value.Limit} per {l.Value.Window.TotalSeconds:0} s"))}; other settings at their defaults{overrides}");
         md.AppendLine();
 
         md.AppendLine("## Phases");

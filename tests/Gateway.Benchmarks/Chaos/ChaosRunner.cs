@@ -8,7 +8,8 @@ namespace Genlook.Gateway.Benchmarks.Chaos;
 
 /// <summary>What a chaos run is given on its command line (see chaos/run.sh).</summary>
 internal sealed record ChaosOptions(
-    double Minutes, string WorkDir, string ReportPath, string GatewayDll, int Users, int Hammers, TimeSpan Pause, long MaxRequests, double OutageAllowance, string? RecordsPath)
+    double Minutes, string WorkDir, string ReportPath, string GatewayDll, int Users, int Hammers, TimeSpan Pause, long MaxRequests, double OutageAllowance, string? RecordsPath,
+    IReadOnlyDictionary<string, string> GatewayEnvironment)
 {
     public static ChaosOptions Parse(string[] args)
     {
@@ -24,7 +25,9 @@ internal sealed record ChaosOptions(
             TimeSpan.FromSeconds(Number("--pause-seconds", 3)),
             (long)Number("--max-requests", 2_000_000),
             Number("--outage-allowance", 0.5),
-            LoadTokens.Argument(args, "--records"));
+            LoadTokens.Argument(args, "--records"),
+            args.Zip(args.Skip(1)).Where(p => p.First == "--gateway-env" && p.Second.Contains('=', StringComparison.Ordinal))
+                .Select(p => p.Second.Split('=', 2)).ToDictionary(kv => kv[0], kv => kv[1]));
         if (options.Minutes is < 1 or > 240 || options.Users < 2 || options.Hammers < 1 || options.Pause <= TimeSpan.Zero || options.MaxRequests < 1)
         {
             throw new ArgumentException("--minutes 1..240, --users >= 2, --hammers >= 1, --pause-seconds > 0, --max-requests >= 1");
@@ -125,6 +128,11 @@ internal static class ChaosRunner
         Log($"redis :{redis.Port}, emulator {emulator.BaseAddress}");
 
         var environment = GatewayEnvironment(redis.Port, emulator.BaseAddress, Limits.ToDictionary(l => l.Key, l => l.Value.Limit));
+        foreach (var (name, value) in options.GatewayEnvironment)
+        {
+            environment[name] = value;
+        }
+
         var a = new GatewayNode(processes, InstanceA, options.GatewayDll, ChaosProcesses.FreePort(), environment, lives);
         var b = new GatewayNode(processes, InstanceB, options.GatewayDll, ChaosProcesses.FreePort(), environment, lives);
         await Task.WhenAll(a.StartAsync(ct), b.StartAsync(ct));

@@ -11,6 +11,7 @@
 #   --max-requests N       request count bound (default 2000000)
 #   --outage-allowance F   over-admission allowed in a window touching a fault, as a fraction of the limit (default 0.5)
 #   --records FILE         also write every request (operation, user, instance, times, status, code) as TSV
+#   --gateway-env K=V      an extra environment variable for the two instances (repeatable), e.g. RateLimiting__RedisBudget=00:00:01
 #
 # Everything listens on 127.0.0.1 only; every process started is stopped by PID on exit (also Ctrl-C); every wait
 # is bounded. Prints a Markdown report and writes it to tests/Gateway.Benchmarks/chaos/results/<timestamp>.md, with
