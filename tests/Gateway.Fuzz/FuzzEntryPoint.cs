@@ -56,7 +56,8 @@ public static class FuzzEntryPoint
             catch (Exception ex)
             {
                 failed++;
-                Console.WriteLine($"{file}: {ex.GetType().Name}: {ex.Message}");
+                // An invariant says what broke; anything else escaped the gateway (or the harness): its stack says where.
+                Console.WriteLine(ex is InvariantViolationException ? $"{file}: {ex.GetType().Name}: {ex.Message}" : $"{file}: {ex}");
             }
         }
 

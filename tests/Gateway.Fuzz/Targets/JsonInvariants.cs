@@ -33,36 +33,28 @@ internal static class JsonInvariants
         var attributions = 0;
         foreach (var member in root.EnumerateObject())
         {
-            FuzzTargets.Check(Array.IndexOf(LegacyTryOnMembers, member.Name) < 0, $"{where}: legacy member '{member.Name}' forwarded",
-                member.Name is "customer" or "customerImageId" ? KnownDefectException.UnknownImageShape : null);
-            if (member.Name == "externalUserId")
+            var name = Name(member);
+            FuzzTargets.Check(Array.IndexOf(LegacyTryOnMembers, name) < 0, $"{where}: legacy member '{name}' forwarded",
+                name is "customer" or "customerImageId" ? KnownDefectException.UnknownImageShape : null);
+            if (name == "externalUserId")
             {
                 attributions++;
+            }
+
+            if (name == "products" && member.Value.ValueKind == JsonValueKind.Array)
+            {
+                foreach (var product in member.Value.EnumerateArray())
+                {
+                    ProductHasNoLegacyMember(product, where);
+                }
             }
         }
 
         FuzzTargets.Check(attributions == 1, $"{where}: {attributions} top-level externalUserId members forwarded, expected exactly one");
 
-        // Anywhere in the body: no other user's attribution, no image the caller does not own.
-        Walk(root, "", where);
-
-        // The image the gateway checked is the one it forwards in the canonical place.
-        if (root.TryGetProperty("person", out var person) && person.ValueKind == JsonValueKind.Object &&
-            person.TryGetProperty("image", out var image) && image.ValueKind == JsonValueKind.Object &&
-            image.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.Object &&
-            source.TryGetProperty("id", out var id))
-        {
-            FuzzTargets.Check(id.ValueKind == JsonValueKind.String && id.GetString() == rewrite.PersonImageId,
-                $"{where}: person.image.source.id forwarded is not the id the ownership step checked ({rewrite.PersonImageId ?? "none"})");
-        }
-
-        if (root.TryGetProperty("products", out var products) && products.ValueKind == JsonValueKind.Array)
-        {
-            foreach (var product in products.EnumerateArray())
-            {
-                ProductHasNoLegacyMember(product, where);
-            }
-        }
+        // Anywhere in the body: no other user's attribution, no image the caller does not own, and in the canonical
+        // place exactly the image the ownership step checked.
+        Walk(root, "", where, rewrite.PersonImageId);
     }
 
     public static void ForwardedProduct(BodyRewrite rewrite, string where, string? patchId)
@@ -73,8 +65,8 @@ internal static class JsonInvariants
         ProductHasNoLegacyMember(root, where);
         if (patchId is not null)
         {
-            var ids = root.EnumerateObject().Where(m => m.Name == "externalId").ToList();
-            FuzzTargets.Check(ids.Count == 1 && ids[0].Value.ValueKind == JsonValueKind.String && ids[0].Value.GetString() == patchId,
+            var ids = root.EnumerateObject().Where(m => Name(m) == "externalId").ToList();
+            FuzzTargets.Check(ids.Count == 1 && Text(ids[0].Value) == patchId,
                 $"{where}: the forwarded body's externalId is not the one in the path, exactly once");
         }
     }
@@ -109,42 +101,80 @@ internal static class JsonInvariants
 
         foreach (var member in product.EnumerateObject())
         {
-            FuzzTargets.Check(Array.IndexOf(LegacyProductMembers, member.Name) < 0, $"{where}: legacy product member '{member.Name}' forwarded");
+            FuzzTargets.Check(Array.IndexOf(LegacyProductMembers, Name(member)) < 0, $"{where}: legacy product member '{Name(member)}' forwarded");
+        }
+    }
+
+    /// <summary>
+    /// A member name as Genlook's parser reads it (unescaped). A name with an unpaired surrogate escape (valid JSON text,
+    /// not valid UTF-16) cannot equal any name the gateway or Genlook knows: it reads as a placeholder.
+    /// </summary>
+    private static string Name(JsonProperty member)
+    {
+        try
+        {
+            return member.Name;
+        }
+        catch (InvalidOperationException)
+        {
+            return "\uFFFD(unpaired surrogate)";
+        }
+    }
+
+    /// <summary>A string value, or <c>null</c> for another kind or one with an unpaired surrogate escape.</summary>
+    private static string? Text(JsonElement value)
+    {
+        try
+        {
+            return value.ValueKind == JsonValueKind.String ? value.GetString() : null;
+        }
+        catch (InvalidOperationException)
+        {
+            return null;
         }
     }
 
     /// <summary>
     /// Every <c>externalUserId</c> is the caller's pseudonym, no <c>customerId</c> is left, and every image reference
-    /// (an <c>id</c> under a <c>source</c>, the shape Genlook reads, in whatever container it sits) is one the caller owns.
-    /// Names are compared unescaped, as Genlook's parser reads them.
+    /// (an <c>id</c> under a <c>source</c>, the shape Genlook reads, in whatever container it sits) is one the caller
+    /// owns; at <c>person.image.source.id</c> it is the one the ownership step checked. Names are compared unescaped,
+    /// as Genlook's parser reads them.
     /// </summary>
-    private static void Walk(JsonElement element, string path, string where)
+    private static void Walk(JsonElement element, string path, string where, string? checkedImageId)
     {
         switch (element.ValueKind)
         {
             case JsonValueKind.Object:
                 foreach (var member in element.EnumerateObject())
                 {
-                    var memberPath = path.Length == 0 ? member.Name : path + "." + member.Name;
-                    if (member.Name == "externalUserId")
+                    var name = Name(member);
+                    var memberPath = path.Length == 0 ? name : path + "." + name;
+                    if (name == "externalUserId")
                     {
-                        FuzzTargets.Check(member.Value.ValueKind == JsonValueKind.String && member.Value.GetString() == Caller.Pseudonym,
-                            $"{where}: {memberPath} forwarded is not the caller's pseudonym");
+                        FuzzTargets.Check(Text(member.Value) == Caller.Pseudonym, $"{where}: {memberPath} forwarded is not the caller's pseudonym");
                     }
 
-                    FuzzTargets.Check(member.Name != "customerId", $"{where}: {memberPath} forwarded");
-                    if (member.Name == "source" && member.Value.ValueKind == JsonValueKind.Object)
+                    FuzzTargets.Check(name != "customerId", $"{where}: {memberPath} forwarded");
+                    if (name == "source" && member.Value.ValueKind == JsonValueKind.Object)
                     {
-                        foreach (var reference in member.Value.EnumerateObject().Where(m => m.Name == "id"))
+                        foreach (var reference in member.Value.EnumerateObject().Where(m => Name(m) == "id"))
                         {
-                            // At person.image.source the ownership step must have caught it; anywhere else it cannot see it (yet).
-                            FuzzTargets.Check(reference.Value.ValueKind == JsonValueKind.String && Caller.Owns(reference.Value.GetString()!),
-                                $"{where}: image reference {memberPath}.id forwarded is not an image the caller owns",
-                                memberPath == "person.image.source" ? null : KnownDefectException.UnknownImageShape);
+                            var id = Text(reference.Value);
+                            if (memberPath == "person.image.source")
+                            {
+                                // The ownership step must have checked exactly this id (and refused it when not owned).
+                                FuzzTargets.Check(id is not null && id == checkedImageId && Caller.Owns(id),
+                                    $"{where}: person.image.source.id forwarded is not the owned id the ownership step checked ({checkedImageId ?? "none"})");
+                            }
+                            else
+                            {
+                                FuzzTargets.Check(id is not null && Caller.Owns(id),
+                                    $"{where}: image reference {memberPath}.id forwarded is not an image the caller owns", KnownDefectException.UnknownImageShape);
+                            }
                         }
                     }
 
-                    Walk(member.Value, memberPath, where);
+                    Walk(member.Value, memberPath, where, checkedImageId);
                 }
 
                 break;
@@ -152,7 +182,7 @@ internal static class JsonInvariants
                 var index = 0;
                 foreach (var item in element.EnumerateArray())
                 {
-                    Walk(item, $"{path}[{index++}]", where);
+                    Walk(item, $"{path}[{index++}]", where, checkedImageId);
                 }
 
                 break;
