@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Runs every test of the repository on a fresh machine with the .NET 10 SDK:
-# makes sure redis-server is there (tests start their own on free loopback ports), builds the solution once,
+# makes sure redis-server and prometheus/promtool are there (tests start their own on free loopback ports; promtool
+# tests the alert rules), builds the solution once,
 # runs each test project, and ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -12,6 +13,19 @@ if ! command -v redis-server >/dev/null 2>&1; then
       echo "error: could not install redis-server with apt-get" >&2; echo "0 passed, 1 failed"; exit 1; }
   else
     echo "error: redis-server is required by the tests. Install it (e.g. 'sudo apt-get install redis-server' or 'brew install redis') and run again." >&2
+    echo "0 passed, 1 failed"
+    exit 1
+  fi
+fi
+
+# The alert rules' promtool tests and the end-to-end Prometheus test need prometheus and promtool (one Debian package).
+if ! command -v prometheus >/dev/null 2>&1 || ! command -v promtool >/dev/null 2>&1; then
+  if [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+    echo "prometheus/promtool not found: installing them with apt-get"
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends prometheus >/dev/null) || {
+      echo "error: could not install prometheus with apt-get" >&2; echo "0 passed, 1 failed"; exit 1; }
+  else
+    echo "error: prometheus and promtool are required by the tests. Install them (e.g. 'sudo apt-get install prometheus' or 'brew install prometheus') and run again." >&2
     echo "0 passed, 1 failed"
     exit 1
   fi

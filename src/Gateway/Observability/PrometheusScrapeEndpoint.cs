@@ -50,7 +50,16 @@ internal sealed partial class PrometheusScrapeServer(MeterProvider meterProvider
         });
         server.UseOpenTelemetryPrometheusScrapingEndpoint(meterProvider, predicate: context => context.Request.Path == "/metrics", path: null, configureBranchedPipeline: null, optionsName: null);
 
-        await server.StartAsync(cancellationToken);
+        try
+        {
+            await server.StartAsync(cancellationToken);
+        }
+        catch
+        {
+            await server.DisposeAsync();
+            throw;
+        }
+
         _server = server;
         LogListening(loggerFactory.CreateLogger<PrometheusScrapeServer>(), port);
     }

@@ -8,7 +8,11 @@ using Microsoft.Extensions.Options;
 
 namespace Genlook.Gateway.Tests.Observability;
 
-/// <summary><c>OpenTelemetry:Prometheus:Port</c>: metrics on their own port, only there, and only when asked for.</summary>
+/// <summary>
+/// <c>OpenTelemetry:Prometheus:Port</c>: metrics on their own port, only there, and only when asked for. Runs alone:
+/// OpenTelemetry listens process-wide, so other test hosts' requests would be counted in what is scraped.
+/// </summary>
+[Collection(TelemetryCollection.Name)]
 public sealed class PrometheusEndpointTests
 {
     [Fact]
@@ -26,6 +30,13 @@ public sealed class PrometheusEndpointTests
         Assert.Contains("gateway_ownership_denials_total{", text, StringComparison.Ordinal);
         Assert.Contains("http_server_request_duration_seconds_bucket{", text, StringComparison.Ordinal);
         Assert.DoesNotContain("scraped-user", text, StringComparison.Ordinal);
+        // Scrapes are not traffic: the first one (no route) is not in a later one (scrapes are cached 300 ms: wait
+        // for one that shows a second request).
+        await app.ClientFor("scraped-user").GetAsync("/tryon/v1/generations/gen_unknown");
+        var again = "";
+        Assert.True(await Poll.UntilAsync(async () => (again = await scraper.GetStringAsync("/metrics")).Contains("route=\"generation-status\"} 2", StringComparison.Ordinal), TimeSpan.FromSeconds(5)), again);
+        Assert.DoesNotContain(again.Split('\n'), line => line.StartsWith("http_server_request_duration_seconds_count{", StringComparison.Ordinal) && !line.Contains("http_route=", StringComparison.Ordinal));
+
         // The API is not on the metrics port, and the metrics are not on the API's.
         Assert.Equal(HttpStatusCode.NotFound, (await scraper.GetAsync("/healthz")).StatusCode);
         Assert.Equal(HttpStatusCode.NotFound, (await scraper.GetAsync("/tryon/v1/generations/gen_unknown")).StatusCode);
