@@ -1,6 +1,5 @@
 using Polly;
 using Polly.CircuitBreaker;
-using StackExchange.Redis;
 
 namespace Genlook.Gateway.RateLimiting;
 
@@ -25,7 +24,7 @@ internal static partial class RateLimitCircuit
                 MinimumThroughput = MinimumThroughput,
                 SamplingDuration = SamplingDuration,
                 BreakDuration = options.BreakDuration,
-                ShouldHandle = new PredicateBuilder().Handle<RedisException>().Handle<TimeoutException>(),
+                ShouldHandle = args => ValueTask.FromResult(args.Outcome.Exception is { } ex && Storage.RedisErrors.IsOutage(ex)),
                 OnOpened = args =>
                 {
                     LogCircuitOpened(logger, options.FailureMode, args.BreakDuration.TotalSeconds);
@@ -39,9 +38,12 @@ internal static partial class RateLimitCircuit
             })
             .Build();
 
-    /// <summary>What counts as Redis failing a limiter call (the seam for one classification of Redis errors).</summary>
+    /// <summary>
+    /// What sends a limiter call to the fallback: a Redis outage as <see cref="Storage.RedisErrors"/> classifies it, the
+    /// open circuit, or a connection the multiplexer already knows is down. Anything else is a defect and stays a 500.
+    /// </summary>
     public static bool IsRedisFailure(Exception ex) =>
-        ex is RedisException or TimeoutException or BrokenCircuitException or RedisDisconnectedException;
+        ex is BrokenCircuitException or RedisDisconnectedException || Storage.RedisErrors.IsOutage(ex);
 
     [LoggerMessage(6001, LogLevel.Warning, "Redis is failing for rate limiting: circuit open for {Seconds} s, failure mode {Mode}. Each instance serves its share of the limits (open) or requests get 503 (closed) until it recovers.")]
     private static partial void LogCircuitOpened(ILogger logger, RateLimitFailureMode mode, double seconds);
