@@ -8,6 +8,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Testing;
 using StackExchange.Redis;
+using Xunit.Abstractions;
 
 namespace Genlook.Gateway.Tests.Storage;
 
