@@ -29,7 +29,17 @@ internal sealed class RedisGdprQueue(IConnectionMultiplexer redis, IOptions<Gdpr
         var entries = new Dictionary<string, GdprQueueEntry>(StringComparer.Ordinal);
 
         // Own unfinished entries (retries); claiming them again keeps their idle time low, so nobody takes them over.
-        var own = await Db.StreamReadGroupAsync(StreamKey, Group, consumer, "0", count: 100);
+        StreamEntry[] own;
+        try
+        {
+            own = await Db.StreamReadGroupAsync(StreamKey, Group, consumer, "0", count: 100);
+        }
+        catch (RedisServerException ex) when (IsGroupGone(ex))
+        {
+            _groupReady = false;
+            return [];
+        }
+
         if (own.Length > 0)
         {
             await Db.StreamClaimIdsOnlyAsync(StreamKey, Group, consumer, 0, own.Select(e => e.Id).ToArray());
@@ -58,7 +68,16 @@ internal sealed class RedisGdprQueue(IConnectionMultiplexer redis, IOptions<Gdpr
 
     public async Task HandBackAsync(string consumer, CancellationToken cancellationToken)
     {
-        var pending = await Db.StreamPendingMessagesAsync(StreamKey, Group, 100, consumer);
+        StreamPendingMessageInfo[] pending;
+        try
+        {
+            pending = await Db.StreamPendingMessagesAsync(StreamKey, Group, 100, consumer);
+        }
+        catch (RedisServerException ex) when (IsGroupGone(ex))
+        {
+            return;
+        }
+
         foreach (var message in pending)
         {
             var entries = await Db.StreamRangeAsync(StreamKey, message.MessageId, message.MessageId);
@@ -91,6 +110,10 @@ internal sealed class RedisGdprQueue(IConnectionMultiplexer redis, IOptions<Gdpr
             ? time.GetUtcNow() - DateTimeOffset.FromUnixTimeMilliseconds(ms)
             : null;
     }
+
+    // The stream and its group went with Redis's data (a restart without persistence, a flush): nothing is pending, and
+    // the next fetch creates them again.
+    private static bool IsGroupGone(RedisServerException ex) => ex.Message.StartsWith("NOGROUP", StringComparison.Ordinal);
 
     private async Task EnsureGroupAsync()
     {
