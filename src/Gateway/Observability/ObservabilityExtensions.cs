@@ -83,7 +83,7 @@ public static class ObservabilityExtensions
     /// <summary>
     /// Two paths carry personal data: <c>/gdpr/users/{subject}</c> (the raw subject) and Genlook's
     /// <c>/customers/{id}</c> (a pseudonym). Their span attributes keep the template, never the value. Matched ignoring
-    /// case, as routing does: <c>/GDPR/Users/{subject}</c> reaches the same endpoint.
+    /// case: <c>/GDPR/Users/{subject}</c> is not a route (404), but its path carries the subject all the same.
     /// </summary>
     internal static void RedactPath(System.Diagnostics.Activity activity, string attribute, string? value)
     {

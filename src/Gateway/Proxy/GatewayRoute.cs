@@ -6,7 +6,7 @@ namespace Genlook.Gateway.Proxy;
 /// <summary>What the gateway does with a request: the proxy's allowlist (CONTRACT §1), one entry per Genlook operation.</summary>
 /// <param name="Id">YARP route id, also the low-cardinality <c>route</c> tag of metrics.</param>
 /// <param name="Method">The only HTTP method accepted on <paramref name="Path"/>.</param>
-/// <param name="Path">ASP.NET Core route template.</param>
+/// <param name="Path">ASP.NET Core route template, matched exactly as spelled (<see cref="ExactRouteMatcherPolicy"/>).</param>
 /// <param name="RateLimitPolicy">Per-user rate-limit policy charged by the route, or <c>null</c>.</param>
 /// <param name="RequiredScope">Scope the token must carry, or <c>null</c> for any authenticated user.</param>
 public sealed record GatewayRoute(string Id, string Method, string Path, string? RateLimitPolicy, string? RequiredScope)

@@ -1,4 +1,6 @@
 using Genlook.Gateway.Errors;
+using Microsoft.AspNetCore.Routing.Matching;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using Yarp.ReverseProxy.Configuration;
 
@@ -15,6 +17,7 @@ public static class ProxyExtensions
         services.AddOptions<GatewayLimitsOptions>().BindConfiguration(GatewayLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<IProxyConfigProvider, GenlookProxyConfigProvider>();
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ExactRouteMatcherPolicy>());
         services.AddReverseProxy()
             .AddTransforms<UpstreamHeadersTransformProvider>()
             .AddTransforms<Ownership.OwnershipTransformProvider>();
@@ -76,7 +79,8 @@ public static class ProxyExtensions
             pipeline.UseMiddleware<UpstreamTimingMiddleware>();
         });
 
-        // Unknown paths, and known paths with another method: never forwarded, never 405 (which would reveal the allowlist).
+        // Unknown paths, known paths with another method or another spelling (ExactRouteMatcherPolicy): never forwarded,
+        // never 405 (which would reveal the allowlist).
         // Any path: the default pattern ({*path:nonfile}) leaves out a last segment with a dot, such as /products/sku.42.
         app.MapFallback("{**path}", context => GatewayErrorResponse.WriteAsync(context, GatewayErrors.RouteNotFound())).AllowAnonymous();
         return app;

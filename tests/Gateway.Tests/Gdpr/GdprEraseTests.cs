@@ -181,9 +181,9 @@ public sealed class GdprEraseTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task EraseUser_MixedCasePathOnKestrel_ErasesTheSubjectAsSent()
+    public async Task EraseUser_EncodedSlashInSubjectOnKestrel_ErasesTheSubjectAsSent()
     {
-        // A literal "%2F" in a subject survives only the raw-target decoding; routing ignores case, so must that decoding.
+        // A literal "%2F" in a subject survives only the raw-target decoding (routes are exact: /GDPR/Users is no route).
         const string subject = "legacy|tenant%2Fuser";
         await using var kestrel = await GatewayApp.StartAsync(_redis.ConnectionString, Settings(), emulator: _app.Emulator, kestrel: true);
         var session = new AppSession(kestrel.ClientFor(subject));
@@ -191,7 +191,7 @@ public sealed class GdprEraseTests : IAsyncLifetime
         var uploaded = _app.Emulator.Requests.Matching("POST", "/tryon/v1/images/upload").Single().Parts.Single(p => p.Name == "externalUserId").Value;
         var admin = kestrel.ClientFor("officer", scope: "gdpr:erase");
 
-        var accepted = await admin.DeleteAsync("/GDPR/Users/" + Uri.EscapeDataString(subject));
+        var accepted = await admin.DeleteAsync("/gdpr/users/" + Uri.EscapeDataString(subject));
 
         Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, await accepted.Content.ReadAsStringAsync());
         var location = accepted.Headers.Location!.ToString();
