@@ -21,6 +21,7 @@ public static class ProxyExtensions
         services.AddReverseProxy()
             .AddTransforms<UpstreamHeadersTransformProvider>()
             .AddTransforms<Ownership.OwnershipTransformProvider>();
+        services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
 
         // The body pipeline, compat rules and ownership records: stages of the proxy pipeline above.
         services.AddSingleton<Ownership.OwnershipStore>();
