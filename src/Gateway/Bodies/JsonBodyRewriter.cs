@@ -86,6 +86,11 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
     /// </summary>
     public BodyRewrite RewritePatch(ReadOnlySpan<byte> json, string externalId)
     {
+        if (JsonText.Validate(json) is { } encoding)
+        {
+            return BodyRewrite.Invalid([encoding]);
+        }
+
         return RewriteParsed(json, (compat, externalId), static (body, state) =>
         {
             if (body.TryGetNonNull("externalId", out var existing) && !(existing.TryGetString(out var sent) && sent == state.externalId))

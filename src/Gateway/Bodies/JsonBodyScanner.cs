@@ -56,6 +56,11 @@ internal static class JsonBodyScanner
         // The list of kept members is made on the first one: a body that turns out legacy at once needs none.
         scan = default;
 
+        if (JsonText.Validate(json) is { } encoding)
+        {
+            return [encoding];
+        }
+
         // The legacy path's reader options: a body one path accepts, the other must not refuse.
         var reader = new Utf8JsonReader(json, RawBody.Options);
         try
