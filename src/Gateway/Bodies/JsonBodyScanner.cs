@@ -13,6 +13,9 @@ internal struct JsonBodyScan
     /// </summary>
     public bool HasLegacyShape;
 
+    /// <summary>Where the first legacy shape was found (<c>customer</c>, <c>products.0.images.1</c>, …).</summary>
+    public string? LegacyPath;
+
     /// <summary><c>person.image.source.id</c>, the uploaded image the try-on uses, when present.</summary>
     public string? PersonImageId;
 
@@ -88,6 +91,7 @@ internal static class JsonBodyScanner
                     {
                         // The body takes the legacy path, which validates it in full: scanning on would only repeat it.
                         scan.HasLegacyShape = true;
+                        scan.LegacyPath = reader.GetString();
                         return null;
                     }
                     else if (reader.ValueTextEquals("person"u8))
@@ -107,16 +111,9 @@ internal static class JsonBodyScanner
                     else if (reader.ValueTextEquals("products"u8))
                     {
                         reader.Read();
-                        if (reader.TokenType == JsonTokenType.StartArray)
+                        if (ScanProducts(ref reader, ref scan) is { } error)
                         {
-                            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                            {
-                                ScanProductValue(ref reader, ref scan);
-                            }
-                        }
-                        else
-                        {
-                            reader.Skip();
+                            return [error];
                         }
                     }
                     else if (reader.ValueTextEquals("output"u8))
@@ -135,12 +132,16 @@ internal static class JsonBodyScanner
                     if (IsOneOf(ref reader, LegacyProductMembers))
                     {
                         scan.HasLegacyShape = true;
+                        scan.LegacyPath = reader.GetString();
                         return null;
                     }
                     else if (reader.ValueTextEquals("images"u8))
                     {
                         reader.Read();
-                        ScanImages(ref reader, ref scan);
+                        if (ScanImages(ref reader, ref scan, "images") is { } error)
+                        {
+                            return [error];
+                        }
                     }
                     else
                     {
@@ -193,49 +194,77 @@ internal static class JsonBodyScanner
         return false;
     }
 
-    private static void ScanProductValue(ref Utf8JsonReader reader, ref JsonBodyScan scan)
-    {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return;
-        }
+    // Paths of the first products and images, made once (a try-on has one product, a product a few images).
+    private static readonly string[] ProductPaths = Enumerable.Range(0, 4).Select(i => $"products.{i}").ToArray();
 
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (IsOneOf(ref reader, LegacyProductMembers))
-            {
-                scan.HasLegacyShape = true;
-                reader.Read();
-                reader.Skip();
-            }
-            else if (reader.ValueTextEquals("images"u8))
-            {
-                reader.Read();
-                ScanImages(ref reader, ref scan);
-            }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
-        }
-    }
-
-    private static void ScanImages(ref Utf8JsonReader reader, ref JsonBodyScan scan)
+    /// <summary>
+    /// <c>products</c>: an array of objects. Every container on the way to an image source is checked to be the type the
+    /// docs give it, in every product and image, so that no image reference sits where the gateway did not look.
+    /// </summary>
+    private static ErrorDetail? ScanProducts(ref Utf8JsonReader reader, ref JsonBodyScan scan)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            reader.Skip();
-            return;
+            return reader.TokenType == JsonTokenType.Null ? null : Expected("products", "an array");
         }
 
+        var index = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
+            var path = index < ProductPaths.Length ? ProductPaths[index] : $"products.{index}";
+            index++;
             if (reader.TokenType != JsonTokenType.StartObject)
             {
-                reader.Skip();
-                continue;
+                return Expected(path, "an object");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (IsOneOf(ref reader, LegacyProductMembers))
+                {
+                    scan.HasLegacyShape = true;
+                    scan.LegacyPath ??= $"{path}.{reader.GetString()}";
+                    reader.Read();
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("images"u8))
+                {
+                    reader.Read();
+                    if (ScanImages(ref reader, ref scan, path + ".images") is { } error)
+                    {
+                        return error;
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// <c>images</c>: an array of objects, each with its reference under a <c>source</c> object (or flat, L12). A product
+    /// image takes a url or a fileKey (COMPAT.md): an <c>id</c>, which would name an uploaded image the gateway does not
+    /// check on this path, is refused.
+    /// </summary>
+    private static ErrorDetail? ScanImages(ref Utf8JsonReader reader, ref JsonBodyScan scan, string path)
+    {
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            return reader.TokenType == JsonTokenType.Null ? null : Expected(path, "an array");
+        }
+
+        var index = 0;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            var imagePath = $"{path}.{index++}";
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return Expected(imagePath, "an object");
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -243,21 +272,59 @@ internal static class JsonBodyScanner
                 if (IsOneOf(ref reader, LegacyImageMembers))
                 {
                     scan.HasLegacyShape = true;
+                    scan.LegacyPath ??= imagePath;
+                }
+                else if (reader.ValueTextEquals("id"u8))
+                {
+                    return NoImageId(imagePath + ".id");
+                }
+                else if (reader.ValueTextEquals("source"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.Null)
+                    {
+                        continue;
+                    }
+
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        return Expected(imagePath + ".source", "an object");
+                    }
+
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        if (reader.ValueTextEquals("id"u8))
+                        {
+                            return NoImageId(imagePath + ".source.id");
+                        }
+
+                        reader.Read();
+                        reader.Skip();
+                    }
+
+                    continue;
                 }
 
                 reader.Read();
                 reader.Skip();
             }
         }
+
+        return null;
+
+        static ErrorDetail NoImageId(string at) => new(at, "A product image takes a 'url' or a 'fileKey', not an uploaded image id.");
     }
+
+    private static ErrorDetail Expected(string path, string type) => new(path, $"Expected {type}.");
 
     /// <summary>Reads <c>person.image.source.id</c>. Duplicate members on that path are refused: Genlook would read the last, the gateway the first.</summary>
     private static ErrorDetail? ReadPersonImageId(ref Utf8JsonReader reader, ref JsonBodyScan scan)
     {
+        // Each container on the way to the id must be an object (null reads as absent): an array, a string… there
+        // would hide an id from the gateway that Genlook might still read.
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            reader.Skip();
-            return null;
+            return reader.TokenType == JsonTokenType.Null ? null : Expected("person", "an object");
         }
 
         var seen = 0UL;
@@ -276,10 +343,14 @@ internal static class JsonBodyScanner
             }
 
             reader.Read();
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                continue;
+            }
+
             if (reader.TokenType != JsonTokenType.StartObject)
             {
-                reader.Skip();
-                continue;
+                return Expected("person.image", "an object");
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -297,10 +368,14 @@ internal static class JsonBodyScanner
                 }
 
                 reader.Read();
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    continue;
+                }
+
                 if (reader.TokenType != JsonTokenType.StartObject)
                 {
-                    reader.Skip();
-                    continue;
+                    return Expected("person.image.source", "an object");
                 }
 
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
