@@ -138,7 +138,7 @@ internal static class JsonBodyScanner
                     else if (reader.ValueTextEquals("images"u8))
                     {
                         reader.Read();
-                        if (ScanImages(ref reader, ref scan, "images") is { } error)
+                        if (ScanImages(ref reader, ref scan, product: -1) is { } error)
                         {
                             return [error];
                         }
@@ -194,9 +194,6 @@ internal static class JsonBodyScanner
         return false;
     }
 
-    // Paths of the first products and images, made once (a try-on has one product, a product a few images).
-    private static readonly string[] ProductPaths = Enumerable.Range(0, 4).Select(i => $"products.{i}").ToArray();
-
     /// <summary>
     /// <c>products</c>: an array of objects. Every container on the way to an image source is checked to be the type the
     /// docs give it, in every product and image, so that no image reference sits where the gateway did not look.
@@ -211,11 +208,10 @@ internal static class JsonBodyScanner
         var index = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            var path = index < ProductPaths.Length ? ProductPaths[index] : $"products.{index}";
-            index++;
+            var product = index++;
             if (reader.TokenType != JsonTokenType.StartObject)
             {
-                return Expected(path, "an object");
+                return Expected($"products.{product}", "an object");
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -223,14 +219,14 @@ internal static class JsonBodyScanner
                 if (IsOneOf(ref reader, LegacyProductMembers))
                 {
                     scan.HasLegacyShape = true;
-                    scan.LegacyPath ??= $"{path}.{reader.GetString()}";
+                    scan.LegacyPath ??= $"products.{product}.{reader.GetString()}";
                     reader.Read();
                     reader.Skip();
                 }
                 else if (reader.ValueTextEquals("images"u8))
                 {
                     reader.Read();
-                    if (ScanImages(ref reader, ref scan, path + ".images") is { } error)
+                    if (ScanImages(ref reader, ref scan, product) is { } error)
                     {
                         return error;
                     }
@@ -249,22 +245,25 @@ internal static class JsonBodyScanner
     /// <summary>
     /// <c>images</c>: an array of objects, each with its reference under a <c>source</c> object (or flat, L12). A product
     /// image takes a url or a fileKey (COMPAT.md): an <c>id</c>, which would name an uploaded image the gateway does not
-    /// check on this path, is refused.
+    /// check on this path, is refused. <paramref name="product"/>: the product's index in a try-on's <c>products</c>, or
+    /// -1 for the body of <c>POST /products</c>.
     /// </summary>
-    private static ErrorDetail? ScanImages(ref Utf8JsonReader reader, ref JsonBodyScan scan, string path)
+    private static ErrorDetail? ScanImages(ref Utf8JsonReader reader, ref JsonBodyScan scan, int product)
     {
+        // Paths are spelled only for an error: the fast path allocates nothing per image.
+        var images = product < 0 ? "images" : null;
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            return reader.TokenType == JsonTokenType.Null ? null : Expected(path, "an array");
+            return reader.TokenType == JsonTokenType.Null ? null : Expected(images ?? $"products.{product}.images", "an array");
         }
 
-        var index = 0;
+        var image = -1;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
-            var imagePath = $"{path}.{index++}";
+            image++;
             if (reader.TokenType != JsonTokenType.StartObject)
             {
-                return Expected(imagePath, "an object");
+                return Expected(ImagePath(), "an object");
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -272,11 +271,11 @@ internal static class JsonBodyScanner
                 if (IsOneOf(ref reader, LegacyImageMembers))
                 {
                     scan.HasLegacyShape = true;
-                    scan.LegacyPath ??= imagePath;
+                    scan.LegacyPath ??= ImagePath();
                 }
                 else if (reader.ValueTextEquals("id"u8))
                 {
-                    return NoImageId(imagePath + ".id");
+                    return NoImageId(ImagePath() + ".id");
                 }
                 else if (reader.ValueTextEquals("source"u8))
                 {
@@ -288,14 +287,14 @@ internal static class JsonBodyScanner
 
                     if (reader.TokenType != JsonTokenType.StartObject)
                     {
-                        return Expected(imagePath + ".source", "an object");
+                        return Expected(ImagePath() + ".source", "an object");
                     }
 
                     while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
                     {
                         if (reader.ValueTextEquals("id"u8))
                         {
-                            return NoImageId(imagePath + ".source.id");
+                            return NoImageId(ImagePath() + ".source.id");
                         }
 
                         reader.Read();
@@ -311,6 +310,8 @@ internal static class JsonBodyScanner
         }
 
         return null;
+
+        string ImagePath() => $"{images ?? $"products.{product}.images"}.{image}";
 
         static ErrorDetail NoImageId(string at) => new(at, "A product image takes a 'url' or a 'fileKey', not an uploaded image id.");
     }
