@@ -6,7 +6,8 @@ namespace Genlook.Gateway.Bodies;
 
 /// <summary>
 /// Multipart try-on (<c>data</c> JSON + file parts) and product bodies: the <c>data</c> field goes through the JSON
-/// rewriter; every other field and every file passes through.
+/// rewriter and every file passes through. Genlook documents no other text field: one (a <c>person</c> or a
+/// <c>customerImageId</c> beside <c>data</c>) could reference an image the gateway never checked, so it is refused.
 /// </summary>
 internal sealed class DataFieldPolicy(Func<ReadOnlyMemory<byte>, BodyRewrite> rewrite) : IMultipartFieldPolicy
 {
@@ -16,7 +17,8 @@ internal sealed class DataFieldPolicy(Func<ReadOnlyMemory<byte>, BodyRewrite> re
     {
         if (!name.Equals("data", StringComparison.Ordinal))
         {
-            return FieldDecision.Keep;
+            errors.Add(new ErrorDetail(name, "Only the JSON 'data' field and file parts are accepted."));
+            return FieldDecision.Drop;
         }
 
         if (Data is not null)

@@ -33,7 +33,7 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
             };
         }
 
-        return RewriteParsed(json, (compat, pseudonym), static (body, state) =>
+        var rewritten = RewriteParsed(json, (compat, pseudonym), static (body, state) =>
         {
             var conflicts = new List<ErrorDetail>();
             var applied = state.compat.RewriteTryOn(body, conflicts);
@@ -44,24 +44,9 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
 
             body.Remove("externalUserId");
             body.Set("externalUserId", CompatValue.Of(state.pseudonym));
-
-            // Opened (not just read) so that a duplicate member on the ownership path is refused, as on the fast path.
-            var personId = body.GetObject("person")?.GetObject("image")?.GetObject("source") is { } source && source.TryGet("id", out var id) ? id : default;
-            string? personImageId = null;
-            if (personId.Kind != JsonValueKind.Undefined && !personId.TryGetString(out personImageId))
-            {
-                return BodyRewrite.Invalid([new ErrorDetail("person.image.source.id", "Expected a string.")]);
-            }
-
-            int? keepForDays = body.TryGet("output", out var output) && output.Member("keepForDays").TryGetInt32(out var days) ? days : null;
-            return new BodyRewrite
-            {
-                Body = Write(body),
-                PersonImageId = personImageId,
-                KeepForDays = keepForDays,
-                AppliedRules = applied,
-            };
+            return new BodyRewrite { Body = Write(body), AppliedRules = applied };
         });
+        return Rescanned(rewritten, isTryOn: true);
     }
 
     public BodyRewrite RewriteProduct(ReadOnlySpan<byte> json)
@@ -77,7 +62,7 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
             return new BodyRewrite { Body = json.ToArray() };
         }
 
-        return RewriteParsed(json, compat, static (body, compat) => RewriteProductRows(body, compat));
+        return Rescanned(RewriteParsed(json, compat, static (body, compat) => RewriteProductRows(body, compat)), isTryOn: false);
     }
 
     /// <summary>
@@ -86,7 +71,12 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
     /// </summary>
     public BodyRewrite RewritePatch(ReadOnlySpan<byte> json, string externalId)
     {
-        return RewriteParsed(json, (compat, externalId), static (body, state) =>
+        if (JsonText.Validate(json) is { } encoding)
+        {
+            return BodyRewrite.Invalid([encoding]);
+        }
+
+        var rewritten = RewriteParsed(json, (compat, externalId), static (body, state) =>
         {
             if (body.TryGetNonNull("externalId", out var existing) && !(existing.TryGetString(out var sent) && sent == state.externalId))
             {
@@ -96,6 +86,39 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
             body.Set("externalId", CompatValue.Of(state.externalId));
             return RewriteProductRows(body, state.compat);
         });
+        return Rescanned(rewritten, isTryOn: false);
+    }
+
+    /// <summary>
+    /// The legacy path's output read again by the fast path's scanner: the image id checked and the retention recorded
+    /// are the ones in the bytes forwarded, and what the rules did not understand (a legacy member left behind, such as a
+    /// <c>customer</c> array, or a container of the wrong type) is refused, never forwarded unchecked.
+    /// </summary>
+    private static BodyRewrite Rescanned(BodyRewrite rewritten, bool isTryOn)
+    {
+        if (rewritten.Errors is not null)
+        {
+            return rewritten;
+        }
+
+        var errors = isTryOn ? JsonBodyScanner.ScanTryOn(rewritten.Body, out var scan) : JsonBodyScanner.ScanProduct(rewritten.Body, out scan);
+        if (errors is not null)
+        {
+            return BodyRewrite.Invalid(errors);
+        }
+
+        if (scan.HasLegacyShape)
+        {
+            return BodyRewrite.Invalid([new ErrorDetail(scan.LegacyPath ?? "", "Not a shape of this field the gateway knows (COMPAT.md).")]);
+        }
+
+        return new BodyRewrite
+        {
+            Body = rewritten.Body,
+            AppliedRules = rewritten.AppliedRules,
+            PersonImageId = scan.PersonImageId,
+            KeepForDays = scan.KeepForDays,
+        };
     }
 
     private static BodyRewrite RewriteProductRows(CompatObject body, CompatEngine compat)

@@ -13,6 +13,9 @@ internal struct JsonBodyScan
     /// </summary>
     public bool HasLegacyShape;
 
+    /// <summary>Where the first legacy shape was found (<c>customer</c>, <c>products.0.images.1</c>, …).</summary>
+    public string? LegacyPath;
+
     /// <summary><c>person.image.source.id</c>, the uploaded image the try-on uses, when present.</summary>
     public string? PersonImageId;
 
@@ -56,6 +59,11 @@ internal static class JsonBodyScanner
         // The list of kept members is made on the first one: a body that turns out legacy at once needs none.
         scan = default;
 
+        if (JsonText.Validate(json) is { } encoding)
+        {
+            return [encoding];
+        }
+
         // The legacy path's reader options: a body one path accepts, the other must not refuse.
         var reader = new Utf8JsonReader(json, RawBody.Options);
         try
@@ -83,6 +91,7 @@ internal static class JsonBodyScanner
                     {
                         // The body takes the legacy path, which validates it in full: scanning on would only repeat it.
                         scan.HasLegacyShape = true;
+                        scan.LegacyPath = reader.GetString();
                         return null;
                     }
                     else if (reader.ValueTextEquals("person"u8))
@@ -102,16 +111,9 @@ internal static class JsonBodyScanner
                     else if (reader.ValueTextEquals("products"u8))
                     {
                         reader.Read();
-                        if (reader.TokenType == JsonTokenType.StartArray)
+                        if (ScanProducts(ref reader, ref scan) is { } error)
                         {
-                            while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
-                            {
-                                ScanProductValue(ref reader, ref scan);
-                            }
-                        }
-                        else
-                        {
-                            reader.Skip();
+                            return [error];
                         }
                     }
                     else if (reader.ValueTextEquals("output"u8))
@@ -130,12 +132,16 @@ internal static class JsonBodyScanner
                     if (IsOneOf(ref reader, LegacyProductMembers))
                     {
                         scan.HasLegacyShape = true;
+                        scan.LegacyPath = reader.GetString();
                         return null;
                     }
                     else if (reader.ValueTextEquals("images"u8))
                     {
                         reader.Read();
-                        ScanImages(ref reader, ref scan);
+                        if (ScanImages(ref reader, ref scan, product: -1) is { } error)
+                        {
+                            return [error];
+                        }
                     }
                     else
                     {
@@ -188,49 +194,76 @@ internal static class JsonBodyScanner
         return false;
     }
 
-    private static void ScanProductValue(ref Utf8JsonReader reader, ref JsonBodyScan scan)
-    {
-        if (reader.TokenType != JsonTokenType.StartObject)
-        {
-            reader.Skip();
-            return;
-        }
-
-        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
-        {
-            if (IsOneOf(ref reader, LegacyProductMembers))
-            {
-                scan.HasLegacyShape = true;
-                reader.Read();
-                reader.Skip();
-            }
-            else if (reader.ValueTextEquals("images"u8))
-            {
-                reader.Read();
-                ScanImages(ref reader, ref scan);
-            }
-            else
-            {
-                reader.Read();
-                reader.Skip();
-            }
-        }
-    }
-
-    private static void ScanImages(ref Utf8JsonReader reader, ref JsonBodyScan scan)
+    /// <summary>
+    /// <c>products</c>: an array of objects. Every container on the way to an image source is checked to be the type the
+    /// docs give it, in every product and image, so that no image reference sits where the gateway did not look.
+    /// </summary>
+    private static ErrorDetail? ScanProducts(ref Utf8JsonReader reader, ref JsonBodyScan scan)
     {
         if (reader.TokenType != JsonTokenType.StartArray)
         {
-            reader.Skip();
-            return;
+            return reader.TokenType == JsonTokenType.Null ? null : Expected("products", "an array");
         }
 
+        var index = 0;
         while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
         {
+            var product = index++;
             if (reader.TokenType != JsonTokenType.StartObject)
             {
-                reader.Skip();
-                continue;
+                return Expected($"products.{product}", "an object");
+            }
+
+            while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+            {
+                if (IsOneOf(ref reader, LegacyProductMembers))
+                {
+                    scan.HasLegacyShape = true;
+                    scan.LegacyPath ??= $"products.{product}.{reader.GetString()}";
+                    reader.Read();
+                    reader.Skip();
+                }
+                else if (reader.ValueTextEquals("images"u8))
+                {
+                    reader.Read();
+                    if (ScanImages(ref reader, ref scan, product) is { } error)
+                    {
+                        return error;
+                    }
+                }
+                else
+                {
+                    reader.Read();
+                    reader.Skip();
+                }
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// <c>images</c>: an array of objects, each with its reference under a <c>source</c> object (or flat, L12). A product
+    /// image takes a url or a fileKey (COMPAT.md): an <c>id</c>, which would name an uploaded image the gateway does not
+    /// check on this path, is refused. <paramref name="product"/>: the product's index in a try-on's <c>products</c>, or
+    /// -1 for the body of <c>POST /products</c>.
+    /// </summary>
+    private static ErrorDetail? ScanImages(ref Utf8JsonReader reader, ref JsonBodyScan scan, int product)
+    {
+        // Paths are spelled only for an error: the fast path allocates nothing per image.
+        var images = product < 0 ? "images" : null;
+        if (reader.TokenType != JsonTokenType.StartArray)
+        {
+            return reader.TokenType == JsonTokenType.Null ? null : Expected(images ?? $"products.{product}.images", "an array");
+        }
+
+        var image = -1;
+        while (reader.Read() && reader.TokenType != JsonTokenType.EndArray)
+        {
+            image++;
+            if (reader.TokenType != JsonTokenType.StartObject)
+            {
+                return Expected(ImagePath(), "an object");
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -238,21 +271,61 @@ internal static class JsonBodyScanner
                 if (IsOneOf(ref reader, LegacyImageMembers))
                 {
                     scan.HasLegacyShape = true;
+                    scan.LegacyPath ??= ImagePath();
+                }
+                else if (reader.ValueTextEquals("id"u8))
+                {
+                    return NoImageId(ImagePath() + ".id");
+                }
+                else if (reader.ValueTextEquals("source"u8))
+                {
+                    reader.Read();
+                    if (reader.TokenType == JsonTokenType.Null)
+                    {
+                        continue;
+                    }
+
+                    if (reader.TokenType != JsonTokenType.StartObject)
+                    {
+                        return Expected(ImagePath() + ".source", "an object");
+                    }
+
+                    while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+                    {
+                        if (reader.ValueTextEquals("id"u8))
+                        {
+                            return NoImageId(ImagePath() + ".source.id");
+                        }
+
+                        reader.Read();
+                        reader.Skip();
+                    }
+
+                    continue;
                 }
 
                 reader.Read();
                 reader.Skip();
             }
         }
+
+        return null;
+
+        string ImagePath() => $"{images ?? $"products.{product}.images"}.{image}";
+
+        static ErrorDetail NoImageId(string at) => new(at, "A product image takes a 'url' or a 'fileKey', not an uploaded image id.");
     }
+
+    private static ErrorDetail Expected(string path, string type) => new(path, $"Expected {type}.");
 
     /// <summary>Reads <c>person.image.source.id</c>. Duplicate members on that path are refused: Genlook would read the last, the gateway the first.</summary>
     private static ErrorDetail? ReadPersonImageId(ref Utf8JsonReader reader, ref JsonBodyScan scan)
     {
+        // Each container on the way to the id must be an object (null reads as absent): an array, a string… there
+        // would hide an id from the gateway that Genlook might still read.
         if (reader.TokenType != JsonTokenType.StartObject)
         {
-            reader.Skip();
-            return null;
+            return reader.TokenType == JsonTokenType.Null ? null : Expected("person", "an object");
         }
 
         var seen = 0UL;
@@ -271,10 +344,14 @@ internal static class JsonBodyScanner
             }
 
             reader.Read();
+            if (reader.TokenType == JsonTokenType.Null)
+            {
+                continue;
+            }
+
             if (reader.TokenType != JsonTokenType.StartObject)
             {
-                reader.Skip();
-                continue;
+                return Expected("person.image", "an object");
             }
 
             while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
@@ -292,10 +369,14 @@ internal static class JsonBodyScanner
                 }
 
                 reader.Read();
+                if (reader.TokenType == JsonTokenType.Null)
+                {
+                    continue;
+                }
+
                 if (reader.TokenType != JsonTokenType.StartObject)
                 {
-                    reader.Skip();
-                    continue;
+                    return Expected("person.image.source", "an object");
                 }
 
                 while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)

@@ -264,7 +264,7 @@ public sealed class CompatRuleTests
         var result = Rewriter.RewriteTryOn("""{"useWatermark":true,"person":{"image":{"source":{"id":"a","id":"b"}}}}"""u8, Me);
 
         Assert.NotNull(result.Errors);
-        Assert.Contains("'id'", result.Errors![0].Message);
+        Assert.Equal("person.image.source.id", result.Errors![0].Path);
     }
 
     [Fact]
