@@ -65,8 +65,10 @@ public static partial class HostingExtensions
     /// <summary><c>/healthz</c> (the process serves) and <c>/readyz</c> (the store answers).</summary>
     public static WebApplication MapGatewayHealth(this WebApplication app)
     {
-        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous();
-        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous();
+        // GET and HEAD only (probes use GET): any other method, in any spelling, is the fallback's 404.
+        var probeMethods = new HttpMethodMetadata(["GET", "HEAD"]);
+        app.MapHealthChecks("/healthz", new HealthCheckOptions { Predicate = _ => false }).AllowAnonymous().WithMetadata(probeMethods);
+        app.MapHealthChecks("/readyz", new HealthCheckOptions { Predicate = check => check.Tags.Contains("ready") }).AllowAnonymous().WithMetadata(probeMethods);
         return app;
     }
 

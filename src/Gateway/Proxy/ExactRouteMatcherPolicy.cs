@@ -36,7 +36,7 @@ internal sealed class ExactRouteMatcherPolicy : MatcherPolicy, IEndpointSelector
         for (var i = 0; i < candidates.Count; i++)
         {
             if (candidates.IsValidCandidate(i) && candidates[i].Endpoint is RouteEndpoint route && !IsCatchAllOnly(route.RoutePattern) &&
-                ((upgrade ??= IsUpgrade(httpContext)) || !SpellsExactly(route.RoutePattern, path)))
+                ((upgrade ??= IsUpgrade(httpContext)) || !SpellsExactly(route.RoutePattern, path) || MisspellsMethod(route, httpContext.Request.Method)))
             {
                 candidates.SetValidity(i, false);
             }
@@ -123,6 +123,32 @@ internal sealed class ExactRouteMatcherPolicy : MatcherPolicy, IEndpointSelector
         }
 
         return true;
+    }
+
+    /// <summary>
+    /// Methods are case-sensitive (RFC 9110 §9.1) but routing compares them ignoring case, so <c>get</c> would be taken as
+    /// <c>GET</c> and forwarded as <c>get</c>. Only a method the endpoint names in another case is ruled out, so a CORS
+    /// preflight (<c>OPTIONS</c>, matched through the metadata's preflight flag) still reaches its endpoint.
+    /// </summary>
+    private static bool MisspellsMethod(RouteEndpoint route, string method)
+    {
+        if (route.Metadata.GetMetadata<IHttpMethodMetadata>() is not { HttpMethods.Count: > 0 } metadata)
+        {
+            return false;
+        }
+
+        var misspelled = false;
+        foreach (var allowed in metadata.HttpMethods)
+        {
+            if (string.Equals(allowed, method, StringComparison.Ordinal))
+            {
+                return false;
+            }
+
+            misspelled |= string.Equals(allowed, method, StringComparison.OrdinalIgnoreCase);
+        }
+
+        return misspelled;
     }
 
     /// <summary>The fallback's <c>{**path}</c>: it answers what no route matched, so it is never ruled out.</summary>

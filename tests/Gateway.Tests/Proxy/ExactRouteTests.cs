@@ -35,7 +35,7 @@ public sealed class ExactRouteTests : IAsyncLifetime
 
     public async Task DisposeAsync() => await _app.DisposeAsync();
 
-    /// <summary>Each literal segment in upper case and capitalised, a trailing slash, an empty segment, of every route.</summary>
+    /// <summary>Each literal segment in upper case and capitalised, the method in lower case, a trailing slash, an empty segment, of every route.</summary>
     public static TheoryData<string, string> Variants()
     {
         var variants = new HashSet<(string, string)>();
@@ -49,6 +49,7 @@ public sealed class ExactRouteTests : IAsyncLifetime
                 variants.Add((method, Join(segments, i, char.ToUpperInvariant(segments[i][0]) + segments[i][1..])));
             }
 
+            variants.Add((method.ToLowerInvariant(), path)); // methods are case-sensitive (RFC 9110 §9.1)
             variants.Add((method, path + "/"));
             variants.Add((method, path + "//"));
             variants.Add((method, "/" + path));
