@@ -46,7 +46,7 @@ internal sealed partial class LiveInstances(
                     .WaitAsync(_interval, stoppingToken);
                 Volatile.Write(ref _count, (int)Math.Max(1, live));
             }
-            catch (Exception ex) when (ex is RedisException or TimeoutException)
+            catch (Exception ex) when (RedisErrors.IsOutage(ex))
             {
                 LogHeartbeatFailed(logger, Count);
             }
@@ -64,8 +64,9 @@ internal sealed partial class LiveInstances(
             // A clean stop leaves at once, so the others' shares grow without waiting for three beats.
             await redis.GetDatabase().SortedSetRemoveAsync(Key, _id).WaitAsync(_interval, cancellationToken);
         }
-        catch (Exception ex) when (ex is RedisException or TimeoutException or OperationCanceledException)
+        catch (Exception ex) when (ex is OperationCanceledException || RedisErrors.IsOutage(ex))
         {
+            // Gone or going (the multiplexer may already be disposed at shutdown): the others drop us after three beats.
         }
     }
 

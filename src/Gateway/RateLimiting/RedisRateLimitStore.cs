@@ -272,7 +272,7 @@ internal sealed class RedisRateLimitStore : IRateLimitStore, IAsyncDisposable
             {
                 _ = Redis.GetDatabase().ScriptEvaluateAsync(TakeBackScript, keys, ids, CommandFlags.FireAndForget);
             }
-            catch (RedisException)
+            catch (Exception ex) when (Storage.RedisErrors.IsOutage(ex))
             {
                 // No connection: then the script is not going to run on it either.
             }
