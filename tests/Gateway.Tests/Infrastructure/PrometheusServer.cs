@@ -42,32 +42,11 @@ public sealed class PrometheusServer : IAsyncDisposable
             await File.WriteAllTextAsync(Path.Combine(_directory, name), content);
         }
 
-        var psi = new ProcessStartInfo("prometheus")
-        {
-            ArgumentList =
-            {
-                "--config.file=" + Path.Combine(_directory, "prometheus.yml"),
-                "--storage.tsdb.path=" + Path.Combine(_directory, "data"),
-                $"--web.listen-address=127.0.0.1:{Port}",
-                "--log.level=warn",
-            },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
-        try
-        {
-            _process = Process.Start(psi) ?? throw new InvalidOperationException("prometheus did not start.");
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException("prometheus is not installed or not on PATH; run ./test.sh, which installs it (Debian package 'prometheus').", ex);
-        }
-
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = ServerProcess.Start("prometheus", [
+            "--config.file=" + Path.Combine(_directory, "prometheus.yml"),
+            "--storage.tsdb.path=" + Path.Combine(_directory, "data"),
+            $"--web.listen-address=127.0.0.1:{Port}",
+            "--log.level=warn"], "run ./test.sh, which installs it (Debian package 'prometheus').");
 
         var deadline = DateTime.UtcNow + StartTimeout;
         while (DateTime.UtcNow < deadline)

@@ -122,32 +122,14 @@ public sealed class RedisCluster : IAsyncLifetime
     {
         var directory = Path.Combine(_directory, node.Port.ToString());
         Directory.CreateDirectory(directory);
-        var psi = new ProcessStartInfo("redis-server") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        foreach (var argument in (string[])[
+        node.Process = ServerProcess.Start("redis-server", [
             "--port", node.Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", directory,
             "--cluster-enabled", "yes", "--cluster-config-file", "nodes.conf", "--cluster-port", node.BusPort.ToString(),
             "--cluster-announce-ip", "127.0.0.1", "--cluster-node-timeout", NodeTimeoutMilliseconds.ToString(),
             // A replica may take over however long it was cut off: the test kills its primary at any moment.
             "--cluster-replica-validity-factor", "0",
             // A replica's first sync at once, not after the default 5 s wait for more replicas.
-            "--repl-diskless-sync-delay", "0"])
-        {
-            psi.ArgumentList.Add(argument);
-        }
-
-        try
-        {
-            node.Process = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start.");
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException("redis-server is not installed or not on PATH; run ./test.sh, which installs it.", ex);
-        }
-
-        node.Process.OutputDataReceived += (_, _) => { };
-        node.Process.ErrorDataReceived += (_, _) => { };
-        node.Process.BeginOutputReadLine();
-        node.Process.BeginErrorReadLine();
+            "--repl-diskless-sync-delay", "0"], "run ./test.sh, which installs it.");
     }
 
     private async Task CreateAsync(DateTime deadline)

@@ -30,37 +30,16 @@ public sealed class RedisServer : IAsyncLifetime
 
     public async Task StartAsync()
     {
-        var psi = new ProcessStartInfo("redis-server")
-        {
-            ArgumentList = { "--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes" },
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-        };
+        List<string> arguments = ["--port", Port.ToString(), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--protected-mode", "yes"];
         if (Cluster)
         {
             // The announced address matters: a node that has met no other announces none, and StackExchange.Redis then
             // takes it for a standalone server (no hash slots, one call for any mix of keys).
             Directory.CreateDirectory(_directory);
-            foreach (var argument in (string[])["--cluster-enabled", "yes", "--cluster-announce-ip", "127.0.0.1", "--cluster-config-file", "nodes.conf", "--dir", _directory])
-            {
-                psi.ArgumentList.Add(argument);
-            }
+            arguments.AddRange(["--cluster-enabled", "yes", "--cluster-announce-ip", "127.0.0.1", "--cluster-config-file", "nodes.conf", "--dir", _directory]);
         }
 
-        try
-        {
-            _process = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start.");
-        }
-        catch (System.ComponentModel.Win32Exception ex)
-        {
-            throw new InvalidOperationException("redis-server is not installed or not on PATH; run ./test.sh, which installs it.", ex);
-        }
-
-        _process.OutputDataReceived += (_, _) => { };
-        _process.ErrorDataReceived += (_, _) => { };
-        _process.BeginOutputReadLine();
-        _process.BeginErrorReadLine();
+        _process = ServerProcess.Start("redis-server", arguments, "run ./test.sh, which installs it.");
 
         var deadline = DateTime.UtcNow + StartTimeout;
         while (DateTime.UtcNow < deadline)
