@@ -33,6 +33,13 @@ public sealed class CompatFunctionalTests : IAsyncLifetime
     private JsonObject ForwardedTryOn() =>
         (JsonObject)JsonNode.Parse(Assert.Single(_app.Emulator.Requests.Matching("POST", "/tryon/v1/try-on")).JsonBody!)!;
 
+    /// <summary>Asserts the body is attributed to alice's pseudonym (L8: never the app's customerId), then removes it to compare the rest.</summary>
+    private static void TakeAlicesPseudonym(JsonObject forwarded)
+    {
+        Assert.Equal(TestTokens.PseudonymOf("alice"), forwarded["externalUserId"]?.GetValue<string>());
+        forwarded.Remove("externalUserId");
+    }
+
     public static TheoryData<string, string, string> LegacyBodies() => new()
     {
         { "L1+L3", """{"productId":"shirt-42","customerImageId":"IMAGE"}""", """{"products":[{"externalId":"shirt-42"}],"person":{"image":{"source":{"id":"IMAGE"}}}}""" },
@@ -51,8 +58,7 @@ public sealed class CompatFunctionalTests : IAsyncLifetime
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, rows + ": " + text);
         var forwarded = ForwardedTryOn();
-        Assert.NotNull(forwarded["externalUserId"]);
-        forwarded.Remove("externalUserId");
+        TakeAlicesPseudonym(forwarded);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse(expected.Replace("IMAGE", _imageId, StringComparison.Ordinal)), forwarded), forwarded.ToJsonString());
         Assert.StartsWith("@", response.Headers.GetValues("Deprecation").Single());
         Assert.Contains("rel=\"deprecation\"", response.Headers.GetValues("Link").Single());
@@ -71,7 +77,7 @@ public sealed class CompatFunctionalTests : IAsyncLifetime
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
         var forwarded = ForwardedTryOn();
-        forwarded.Remove("externalUserId");
+        TakeAlicesPseudonym(forwarded);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"products":[{"externalId":"shirt-42"}],"person":{"image":{"source":{"id":"IMAGE"}}}}""".Replace("IMAGE", _imageId, StringComparison.Ordinal)), forwarded), forwarded.ToJsonString());
         Assert.Equal("@1778544000", response.Headers.GetValues("Deprecation").Single()); // 1.0.0, 2026-05-12: the earliest, productId's
         Assert.Contains("rel=\"deprecation\"", response.Headers.GetValues("Link").Single());
@@ -89,7 +95,7 @@ public sealed class CompatFunctionalTests : IAsyncLifetime
         var text = await response.Content.ReadAsStringAsync();
         Assert.True(response.StatusCode == HttpStatusCode.OK, text);
         var forwarded = ForwardedTryOn();
-        forwarded.Remove("externalUserId");
+        TakeAlicesPseudonym(forwarded);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"products":[{"externalId":"shirt-42","images":[{"source":{"url":"https://cdn.example.com/a.jpg"}}]}],"person":{"image":{"source":{"id":"IMAGE"}}}}""".Replace("IMAGE", _imageId, StringComparison.Ordinal)), forwarded), forwarded.ToJsonString());
         Assert.Equal("@1781654400", response.Headers.GetValues("Deprecation").Single()); // 1.3.0 and 1.4.0, 2026-06-17 (L12, L7)
     }
@@ -132,7 +138,7 @@ public sealed class CompatFunctionalTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var forwarded = Assert.Single(_app.Emulator.Requests.Matching("POST", "/tryon/v1/try-on"));
         var data = (JsonObject)JsonNode.Parse(forwarded.JsonBody!)!;
-        data.Remove("externalUserId");
+        TakeAlicesPseudonym(data);
         Assert.True(JsonNode.DeepEquals(JsonNode.Parse("""{"products":[{"externalId":"tee-9","title":"Tee","images":[{"source":{"fileKey":"back"}}]}],"person":{"image":{"source":{"fileKey":"me"}}}}"""), data));
         var files = forwarded.Parts.Where(p => p.FileName is not null).ToList();
         Assert.Equal(["me", "back"], files.Select(f => f.Name));
@@ -153,6 +159,7 @@ public sealed class CompatFunctionalTests : IAsyncLifetime
         Assert.Equal("true", fields["crop"]);
         Assert.False(fields.ContainsKey("retentionDays"));
         Assert.False(fields.ContainsKey("customerId"));
+        Assert.Equal(TestTokens.PseudonymOf("alice"), fields["externalUserId"]);
         Assert.True(response.Headers.Contains("Deprecation"));
     }
 

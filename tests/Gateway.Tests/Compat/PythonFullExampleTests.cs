@@ -45,22 +45,16 @@ public sealed class PythonFullExampleTests
         var generationId = queued.GetProperty("generationId").GetString();
 
         // 3. poll until COMPLETED (bounded).
-        var deadline = DateTime.UtcNow.AddSeconds(20);
         string? status = null;
         JsonElement result = default;
-        while (DateTime.UtcNow < deadline)
+        await Poll.UntilAsync(async () =>
         {
             var poll = await session.GetAsync($"/tryon/v1/generations/{generationId}");
             Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
             result = JsonDocument.Parse(await poll.Content.ReadAsStringAsync()).RootElement.Clone();
             status = result.GetProperty("status").GetString();
-            if (status is "COMPLETED" or "FAILED")
-            {
-                break;
-            }
-
-            await Task.Delay(100);
-        }
+            return status is "COMPLETED" or "FAILED";
+        }, TimeSpan.FromSeconds(20));
 
         Assert.Equal("COMPLETED", status);
         Assert.StartsWith("http", result.GetProperty("resultImageUrl").GetString());

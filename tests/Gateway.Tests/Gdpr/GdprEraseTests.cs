@@ -55,8 +55,9 @@ public sealed class GdprEraseTests : IAsyncLifetime
         var generationDefault = await onDefault.TryOnGenerationIdAsync(await onDefault.UploadImageIdAsync());
         var generationSecond = await onSecond.TryOnGenerationIdAsync(await onSecond.UploadImageIdAsync());
         await onDefault.GenerationAsync(generationDefault);
-        var pseudonym = _app.Emulator.Requests.Matching("POST", "/tryon/v1/try-on").Single().JsonBody!;
-        var externalUserId = JsonDocument.Parse(pseudonym).RootElement.GetProperty("externalUserId").GetString()!;
+        var externalUserId = TestTokens.PseudonymOf(Subject);
+        var tryOn = _app.Emulator.Requests.Matching("POST", "/tryon/v1/try-on").Single().JsonBody!;
+        Assert.Equal(externalUserId, JsonDocument.Parse(tryOn).RootElement.GetProperty("externalUserId").GetString());
 
         // The second account is down for now.
         _secondAccount.Faults.FailWith(500, pathPrefix: "/tryon/v1/customers/");
@@ -90,8 +91,8 @@ public sealed class GdprEraseTests : IAsyncLifetime
         Assert.True(targets["genlook:second"].GetProperty("attempts").GetInt32() >= 3);
         Assert.NotNull(targets["genlook:second"].GetProperty("lastError").GetString());
 
-        // Both accounts received the DELETE with the pseudonym their try-ons carried.
-        Assert.Contains(externalUserId, _secondAccount.State.DeletedCustomers);
+        // The failing account received the DELETE with the pseudonym its try-on carried, and nothing else.
+        Assert.Equal([externalUserId], _secondAccount.State.DeletedCustomers.Distinct());
         Assert.False(final.TryGetProperty("p", out _));
         Assert.DoesNotContain(Subject, final.ToString(), StringComparison.Ordinal);
 
@@ -117,6 +118,7 @@ public sealed class GdprEraseTests : IAsyncLifetime
         var location = first.Headers.Location!.ToString();
 
         Assert.True(await Poll.UntilAsync(async () => (await JobAsync(me, location)).GetProperty("status").GetString() == "Completed", TimeSpan.FromSeconds(15)));
+        Assert.Contains(TestTokens.PseudonymOf("self-service-user"), _app.Emulator.State.DeletedCustomers);
         var stranger = await _app.ClientFor("stranger").GetAsync(location);
         await ErrorAssert.IsError(stranger, HttpStatusCode.NotFound, "JOB_NOT_FOUND");
 
@@ -173,6 +175,7 @@ public sealed class GdprEraseTests : IAsyncLifetime
         var session = new AppSession(app.ClientFor(subject));
         await session.UploadImageIdAsync();
         var uploaded = app.Emulator.Requests.Matching("POST", "/tryon/v1/images/upload").Single().Parts.Single(p => p.Name == "externalUserId").Value;
+        Assert.Equal(TestTokens.PseudonymOf(subject), uploaded);
 
         var accepted = await app.ClientFor("officer", scope: "gdpr:erase").DeleteAsync("/gdpr/users/" + Uri.EscapeDataString(subject));
         Assert.True(accepted.StatusCode == HttpStatusCode.Accepted, await accepted.Content.ReadAsStringAsync());
@@ -189,6 +192,7 @@ public sealed class GdprEraseTests : IAsyncLifetime
         var session = new AppSession(kestrel.ClientFor(subject));
         await session.UploadImageIdAsync();
         var uploaded = _app.Emulator.Requests.Matching("POST", "/tryon/v1/images/upload").Single().Parts.Single(p => p.Name == "externalUserId").Value;
+        Assert.Equal(TestTokens.PseudonymOf(subject), uploaded);
         var admin = kestrel.ClientFor("officer", scope: "gdpr:erase");
 
         var accepted = await admin.DeleteAsync("/gdpr/users/" + Uri.EscapeDataString(subject));

@@ -37,7 +37,7 @@ public sealed class GdprInProcessPurgeTests : IAsyncLifetime
         var onSecond = new AppSession(second.ClientFor(Subject));
         var id = await CompletedGenerationAsync(new AppSession(first.ClientFor(Subject)), onSecond);
         var cached = second.Services.GetRequiredService<GenerationStatusCache>();
-        var user = new GatewayUserFeature(second.Services.GetRequiredService<PseudonymGenerator>().For(Subject), "default");
+        var user = new GatewayUserFeature(TestTokens.PseudonymOf(Subject), "default");
         Assert.NotNull(await cached.TryGetAsync(user, id, CancellationToken.None));
         await using var listener = await ConnectionMultiplexer.ConnectAsync(_redis.ConnectionString);
         var announced = await listener.GetSubscriber().SubscribeAsync(RedisErasureBroadcast.Channel);
@@ -61,7 +61,7 @@ public sealed class GdprInProcessPurgeTests : IAsyncLifetime
         var session = new AppSession(app.ClientFor(Subject));
         var id = await CompletedGenerationAsync(session, session);
         var cached = app.Services.GetRequiredService<GenerationStatusCache>();
-        var user = new GatewayUserFeature(app.Services.GetRequiredService<PseudonymGenerator>().For(Subject), "default");
+        var user = new GatewayUserFeature(TestTokens.PseudonymOf(Subject), "default");
         Assert.NotNull(await cached.TryGetAsync(user, id, CancellationToken.None));
 
         await EraseAsync(app);

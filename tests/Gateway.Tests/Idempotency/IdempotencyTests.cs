@@ -164,7 +164,7 @@ public sealed class IdempotencyTests : IAsyncLifetime
         _first.Emulator.Faults.RateLimit(TimeSpan.FromSeconds(1), "/tryon/v1/try-on", times: 1);
 
         var refused = await _first.ClientFor("alice").SendAsync(TryOn("k-429"));
-        await Task.Delay(refused.Headers.RetryAfter!.Delta!.Value + TimeSpan.FromMilliseconds(100)); // as the docs say: honour it
+        await Task.Delay(refused.Headers.RetryAfter!.Delta!.Value + TimeSpan.FromMilliseconds(100)); // as the docs say: honour it (the hold ends on Redis's clock, out of a fake clock's reach)
         var retried = await _second.ClientFor("alice").SendAsync(TryOn("k-429"));
 
         await ErrorAssert.IsError(refused, HttpStatusCode.TooManyRequests, "RATE_LIMITED");

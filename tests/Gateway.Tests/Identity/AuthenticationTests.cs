@@ -5,6 +5,7 @@ using Genlook.Gateway.Proxy;
 using Genlook.Gateway.Tests.Infrastructure;
 using Microsoft.AspNetCore.Authentication.JwtBearer;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 
 namespace Genlook.Gateway.Tests.Identity;
 
@@ -81,18 +82,24 @@ public sealed class AuthenticationTests : IAsyncLifetime
     [Fact]
     public async Task RememberedToken_StopsWorking_WhenItExpires()
     {
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
         await using var strict = await GatewayApp.StartAsync(services: services =>
-            services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, o => o.TokenValidationParameters.ClockSkew = TimeSpan.Zero));
-        var token = TestTokens.For("alice", expires: DateTime.UtcNow.AddSeconds(2));
+            services.PostConfigure<JwtBearerOptions>(JwtBearerDefaults.AuthenticationScheme, o =>
+            {
+                // The handler (and so the cache in front of it) reads this clock; JwtBearer's own expiry check reads
+                // the system's (Microsoft.IdentityModel takes no TimeProvider), so it is given the same fake clock.
+                o.TimeProvider = time;
+                o.TokenValidationParameters.LifetimeValidator = (_, expires, _, _) => time.GetUtcNow().UtcDateTime < expires;
+            }));
+        var token = TestTokens.For("alice", expires: time.GetUtcNow().UtcDateTime.AddSeconds(2));
         var client = strict.AnonymousClient();
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
         var fresh = await client.GetAsync("/tryon/v1/products");
         Assert.Equal(HttpStatusCode.OK, fresh.StatusCode);
-        Assert.NotNull(strict.Services.GetRequiredService<ValidatedTokens>().Find(token, DateTimeOffset.UtcNow));
+        Assert.NotNull(strict.Services.GetRequiredService<ValidatedTokens>().Find(token, time.GetUtcNow()));
 
-        // JWT expiry has whole seconds: past it for sure within 3.5 s.
-        await Task.Delay(TimeSpan.FromSeconds(3.5));
+        time.Advance(TimeSpan.FromSeconds(3)); // JWT expiry has whole seconds: past it for sure
         var stale = await client.GetAsync("/tryon/v1/products");
 
         await ErrorAssert.IsError(stale, HttpStatusCode.Unauthorized, "INVALID_TOKEN");

@@ -1,3 +1,5 @@
+using System.Security.Cryptography;
+using System.Text;
 using Microsoft.IdentityModel.JsonWebTokens;
 using Microsoft.IdentityModel.Tokens;
 
@@ -56,5 +58,16 @@ public static class TestTokens
         var exp = DateTimeOffset.UtcNow.AddMinutes(10).ToUnixTimeSeconds();
         return B64("{\"alg\":\"none\",\"typ\":\"JWT\"}") + "." +
                B64($"{{\"sub\":\"{subject}\",\"iss\":\"{Issuer}\",\"aud\":\"{Audience}\",\"exp\":{exp}}}") + ".";
+    }
+
+    /// <summary>
+    /// The <c>externalUserId</c> the gateway must send for <paramref name="subject"/>, from its definition (docs/api.md):
+    /// the first 128 bits of HMAC-SHA256(<c>Attribution:Key</c>, <c>sub</c>), base64url without padding. Computed here, not
+    /// by the gateway's generator, so that a broken generator fails the tests.
+    /// </summary>
+    public static string PseudonymOf(string subject, string attributionKey = GatewayApp.AttributionKey)
+    {
+        var hash = HMACSHA256.HashData(Encoding.UTF8.GetBytes(attributionKey), Encoding.UTF8.GetBytes(subject));
+        return Convert.ToBase64String(hash, 0, 16).TrimEnd('=').Replace('+', '-').Replace('/', '_');
     }
 }

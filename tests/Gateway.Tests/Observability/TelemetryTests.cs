@@ -93,7 +93,8 @@ public sealed class TelemetryTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.NotFound, denied.StatusCode);
         Assert.Equal(HttpStatusCode.Accepted, erase.StatusCode);
         await Poll.UntilAsync(() => Task.FromResult(_app.Emulator.Requests.Matching("DELETE", "/tryon/v1/customers/").Count > 0));
-        var pseudonym = _app.Emulator.Requests.Matching("POST", "/tryon/v1/try-on").Single().JsonBody!.Split("\"externalUserId\":\"")[1].Split('"')[0];
+        var pseudonym = TestTokens.PseudonymOf(Subject);
+        Assert.Contains($"\"externalUserId\":\"{pseudonym}\"", _app.Emulator.Requests.Matching("POST", "/tryon/v1/try-on").Single().JsonBody!, StringComparison.Ordinal);
         Flush();
 
         // Decisions on spans.

@@ -132,9 +132,32 @@ public sealed class OwnershipTests(RedisServer redis) : IAsyncLifetime
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         var forwarded = Assert.Single(_app.Emulator.Requests.Matching("POST", "/tryon/v1/try-on"));
         var externalUserId = JsonDocument.Parse(forwarded.JsonBody!).RootElement.GetProperty("externalUserId").GetString();
-        Assert.NotEqual("auth0|bob", externalUserId);
-        Assert.NotEqual("auth0|alice", externalUserId);
-        Assert.Equal(22, externalUserId!.Length);
+        Assert.Equal(TestTokens.PseudonymOf("auth0|alice"), externalUserId);
+    }
+
+    [Fact]
+    public async Task TryOn_ClientChosenExternalUserIds_ForwardThePseudonymOfTheTokensUser()
+    {
+        // The pseudonym is the token's user's alone: whatever id the app puts in the body (its own, another user's,
+        // the other user's pseudonym) changes nothing, so a gateway that hashed the client's value would fail here.
+        const string body = """{"products":[{"title":"t","images":[{"source":{"url":"https://cdn.example.com/a.jpg"}}]}],"person":{"image":{"source":{"url":"https://cdn.example.com/p.jpg"}}},"externalUserId":"__ID__"}""";
+        var carol = new AppSession(_app.ClientFor("auth0|carol"));
+        var dave = new AppSession(_app.ClientFor("auth0|dave"));
+        _app.Emulator.Requests.Clear();
+        var sent = new (AppSession Session, string ClientValue)[]
+        {
+            (carol, "shopper-1"), (carol, "shopper-2"), (carol, TestTokens.PseudonymOf("auth0|dave")), (dave, "shopper-1"),
+        };
+
+        foreach (var (session, clientValue) in sent)
+        {
+            Assert.Equal(HttpStatusCode.OK, (await session.TryOnAsync(body.Replace("__ID__", clientValue, StringComparison.Ordinal))).StatusCode);
+        }
+
+        var forwarded = _app.Emulator.Requests.Matching("POST", "/tryon/v1/try-on")
+            .Select(r => JsonDocument.Parse(r.JsonBody!).RootElement.GetProperty("externalUserId").GetString());
+        var ofCarol = TestTokens.PseudonymOf("auth0|carol");
+        Assert.Equal([ofCarol, ofCarol, ofCarol, TestTokens.PseudonymOf("auth0|dave")], forwarded);
     }
 
     [Fact]
@@ -147,8 +170,8 @@ public sealed class OwnershipTests(RedisServer redis) : IAsyncLifetime
         var fields = forwarded.Parts.Where(p => p.FileName is null).ToDictionary(p => p.Name, p => p.Value);
         Assert.Equal("false", fields["crop"]);
         Assert.False(fields.ContainsKey("customerId"));
-        Assert.Equal(22, fields["externalUserId"]!.Length);
-        Assert.DoesNotContain("bob", fields["externalUserId"]!, StringComparison.Ordinal);
+        Assert.Single(forwarded.Parts, p => p.Name == "externalUserId");
+        Assert.Equal(TestTokens.PseudonymOf("auth0|alice"), fields["externalUserId"]);
     }
 
     [Fact]
@@ -159,7 +182,9 @@ public sealed class OwnershipTests(RedisServer redis) : IAsyncLifetime
         var viaSecond = await ForwardedUploadUserAsync(second, "auth0|alice");
         var bob = await ForwardedUploadUserAsync(_app, "auth0|bob");
 
-        Assert.Equal(viaFirst, viaSecond);
+        Assert.Equal(TestTokens.PseudonymOf("auth0|alice"), viaFirst);
+        Assert.Equal(TestTokens.PseudonymOf("auth0|alice"), viaSecond);
+        Assert.Equal(TestTokens.PseudonymOf("auth0|bob"), bob);
         Assert.NotEqual(viaFirst, bob);
     }
 
@@ -190,6 +215,7 @@ public sealed class OwnershipTests(RedisServer redis) : IAsyncLifetime
         var dump = await redis.DumpAsync();
 
         Assert.NotEmpty(dump);
+        Assert.Contains(dump, entry => entry.Key.Contains(TestTokens.PseudonymOf("auth0|alice"), StringComparison.Ordinal));
         Assert.DoesNotContain(dump, entry => entry.Key.Contains("alice", StringComparison.Ordinal) || entry.Value.Contains("alice", StringComparison.Ordinal));
     }
 

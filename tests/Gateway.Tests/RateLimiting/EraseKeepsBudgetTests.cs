@@ -56,7 +56,8 @@ public sealed class EraseKeepsBudgetTests
         Assert.True(await Poll.UntilAsync(async () =>
             (await AppSession.JsonAsync(await onFirst.Client.GetAsync(location))).GetProperty("status").GetString() == "Completed", TimeSpan.FromSeconds(15)));
         var customer = first.Emulator.Requests.Matching("POST", "/tryon/v1/try-on")[0].JsonBody!;
-        Assert.Contains(System.Text.Json.JsonDocument.Parse(customer).RootElement.GetProperty("externalUserId").GetString(), first.Emulator.State.DeletedCustomers);
+        Assert.Equal(TestTokens.PseudonymOf("erasing-user"), System.Text.Json.JsonDocument.Parse(customer).RootElement.GetProperty("externalUserId").GetString());
+        Assert.Contains(TestTokens.PseudonymOf("erasing-user"), first.Emulator.State.DeletedCustomers);
 
         foreach (var session in (AppSession[])[onFirst, onSecond])
         {

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Net;
 using System.Text.RegularExpressions;
 using Genlook.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Time.Testing;
 using StackExchange.Redis;
 
 namespace Genlook.Gateway.Tests.RateLimiting;
@@ -89,9 +91,35 @@ public sealed partial class RateLimitingTests : IAsyncLifetime
         var rejected = await client.GetAsync("/tryon/v1/products");
         Assert.Equal(HttpStatusCode.TooManyRequests, rejected.StatusCode);
         var wait = rejected.Headers.RetryAfter!.Delta!.Value;
-        await Task.Delay(wait);
+        await Task.Delay(wait); // the window runs on Redis's clock (TIME in the script), which no fake clock reaches
 
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/tryon/v1/products")).StatusCode);
+    }
+
+    [Fact]
+    public async Task RetryAfter_InMemoryOnTheGatewaysClock_IsExact_RefusedASecondBeforeServedAtIt()
+    {
+        // Redis-less, the window runs on the gateway's TimeProvider: virtual time, so the boundary itself is tested.
+        var time = new FakeTimeProvider(DateTimeOffset.UtcNow);
+        await using var app = await GatewayApp.StartAsync(settings: new Dictionary<string, string?>
+        {
+            ["RateLimiting:Policies:reads:PermitLimit"] = "1",
+            ["RateLimiting:Policies:reads:Window"] = "00:00:10",
+        }, services: services => services.AddSingleton<TimeProvider>(time));
+        var client = app.ClientFor("patient-user");
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/tryon/v1/products")).StatusCode);
+
+        var rejected = await client.GetAsync("/tryon/v1/products");
+        Assert.Equal(TimeSpan.FromSeconds(10), rejected.Headers.RetryAfter!.Delta);
+        time.Advance(TimeSpan.FromSeconds(9));
+        var early = await client.GetAsync("/tryon/v1/products");
+        time.Advance(TimeSpan.FromSeconds(1));
+        var onTime = await client.GetAsync("/tryon/v1/products");
+
+        await ErrorAssert.IsError(early, HttpStatusCode.TooManyRequests, "RATE_LIMITED");
+        Assert.Equal(TimeSpan.FromSeconds(1), early.Headers.RetryAfter!.Delta);
+        Assert.Equal(HttpStatusCode.OK, onTime.StatusCode);
+        Assert.Equal(2, app.Emulator.Requests.Matching("GET", "/tryon/v1/products").Count);
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using System.Text;
-using Genlook.Gateway.Identity;
 using Genlook.Gateway.Storage;
 using Genlook.Gateway.Tests.Infrastructure;
 using Microsoft.Extensions.DependencyInjection;
@@ -175,7 +174,7 @@ public sealed class RedisClusterFailoverTests(ITestOutputHelper output) : IAsync
 
         // The victim serves the first user's keys. Everything written so far has reached its replica (WAIT after a write
         // of our own: replication is one ordered stream), so the failover may not lose it.
-        var victimKey = StoreKeys.UserIndex(_app.Services.GetRequiredService<PseudonymGenerator>().For(users[0]));
+        var victimKey = StoreKeys.UserIndex(TestTokens.PseudonymOf(users[0]));
         var victim = await _cluster.PrimaryOfAsync(victimKey);
         await using (var admin = await ConnectionMultiplexer.ConnectAsync($"127.0.0.1:{victim},allowAdmin=true"))
         {
