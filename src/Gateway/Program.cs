@@ -1,5 +1,6 @@
 using Genlook.Gateway.Bodies;
 using Genlook.Gateway.Caching;
+using Genlook.Gateway.Compat;
 using Genlook.Gateway.Gdpr;
 using Genlook.Gateway.Hosting;
 using Genlook.Gateway.Idempotency;
@@ -24,6 +25,9 @@ builder.AddGatewayRateLimiting();
 builder.AddGatewayCaching();
 builder.AddGatewayGdpr();
 builder.AddGatewayProxy();
+builder.AddGatewayOwnership();
+builder.AddGatewayCompat();
+builder.AddGatewayBodies();
 builder.AddGatewayHosting();
 
 var app = builder.Build();

@@ -18,17 +18,8 @@ public static class ProxyExtensions
 
         services.AddSingleton<IProxyConfigProvider, GenlookProxyConfigProvider>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ExactRouteMatcherPolicy>());
-        services.AddReverseProxy()
-            .AddTransforms<UpstreamHeadersTransformProvider>()
-            .AddTransforms<Ownership.OwnershipTransformProvider>();
+        services.AddReverseProxy().AddTransforms<UpstreamHeadersTransformProvider>();
         services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
-
-        // The body pipeline, compat rules and ownership records: stages of the proxy pipeline above.
-        services.AddSingleton<Ownership.OwnershipStore>();
-        services.AddSingleton<Compat.CompatEngine>(_ => new Compat.CompatEngine(Compat.CompatRules.All));
-        services.AddSingleton<Compat.CompatReporter>();
-        services.AddOptions<Compat.CompatOptions>().BindConfiguration(Compat.CompatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<Bodies.JsonBodyRewriter>();
 
         // A bare LF ends a line for Kestrel but not for every server in front (RFC 9112 §2.2 allows either): CRLF only, so a
         // field hidden behind a bare LF cannot frame the request differently here. Read when the server starts.
