@@ -1,6 +1,7 @@
 using Genlook.Gateway.Bodies;
 using Genlook.Gateway.Caching;
 using Genlook.Gateway.Compat;
+using Genlook.Gateway.Errors;
 using Genlook.Gateway.Gdpr;
 using Genlook.Gateway.Hosting;
 using Genlook.Gateway.Idempotency;
@@ -29,6 +30,7 @@ builder.AddGatewayOwnership();
 builder.AddGatewayCompat();
 builder.AddGatewayBodies();
 builder.AddGatewayHosting();
+builder.AddGatewayErrors();
 
 var app = builder.Build();
 
