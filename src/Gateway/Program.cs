@@ -1,8 +1,13 @@
+using Genlook.Gateway.Bodies;
 using Genlook.Gateway.Caching;
+using Genlook.Gateway.Compat;
+using Genlook.Gateway.Errors;
 using Genlook.Gateway.Gdpr;
 using Genlook.Gateway.Hosting;
+using Genlook.Gateway.Idempotency;
 using Genlook.Gateway.Identity;
 using Genlook.Gateway.Observability;
+using Genlook.Gateway.Ownership;
 using Genlook.Gateway.Proxy;
 using Genlook.Gateway.RateLimiting;
 using Genlook.Gateway.Storage;
@@ -21,21 +26,41 @@ builder.AddGatewayRateLimiting();
 builder.AddGatewayCaching();
 builder.AddGatewayGdpr();
 builder.AddGatewayProxy();
+builder.AddGatewayOwnership();
+builder.AddGatewayCompat();
+builder.AddGatewayBodies();
 builder.AddGatewayHosting();
+builder.AddGatewayErrors();
 
 var app = builder.Build();
 
+// The request path, in order. Routing is explicit: what runs before it never sees an endpoint.
 app.UseGatewayErrors();
 app.UseGatewayRequestFraming();
 app.UseGatewayCors();
 app.UseGatewayRequestGuard();
+app.UseRouting();
 app.UseGatewayIdentity();
 app.UseGatewayRateLimiting();
 
 app.MapGatewayHealth();
 app.MapGdprApi();
 app.MapDevelopmentTokens();
-app.MapGatewayProxy();
+app.MapReverseProxy(proxy =>
+{
+    proxy.UseMiddleware<UpstreamErrorMiddleware>();
+    proxy.UseMiddleware<AccountClusterMiddleware>();
+    proxy.UseMiddleware<UpstreamRateLimitMiddleware>();
+    proxy.UseMiddleware<GenerationOwnershipMiddleware>();
+    proxy.UseMiddleware<GenerationStatusCacheMiddleware>();
+    proxy.UseMiddleware<RequestBodyMiddleware>();
+    proxy.UseMiddleware<IdempotencyMiddleware>();
+    proxy.UseSessionAffinity();
+    proxy.UseLoadBalancing();
+    proxy.UsePassiveHealthChecks();
+    proxy.UseMiddleware<UpstreamTimingMiddleware>();
+});
+app.MapGatewayRouteNotFound();
 
 app.Run();
 

@@ -16,7 +16,6 @@ public static class GatewayErrorResponse
         }
 
         context.Features.Set(new GatewayErrorFeature(error));
-        context.Features.Get<IGatewayErrorObserver>()?.OnGatewayError(context, error);
         response.StatusCode = error.Status;
         response.ContentType = "application/json; charset=utf-8";
         response.Headers.CacheControl = "no-store";

@@ -1,4 +1,5 @@
 using Genlook.Gateway.Observability;
+using Genlook.Gateway.Storage;
 using Microsoft.Extensions.Http.Resilience;
 
 namespace Genlook.Gateway.Gdpr;
@@ -14,7 +15,7 @@ public static class GdprExtensions
         var services = builder.Services;
         services.AddOptions<GdprOptions>().BindConfiguration(GdprOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton<InProcessUserData>();
-        if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
+        if (!builder.UsesRedis())
         {
             services.AddSingleton<IGdprQueue, InMemoryGdprQueue>();
             services.AddSingleton<IErasureBroadcast, LocalErasureBroadcast>();

@@ -1,4 +1,3 @@
-using Genlook.Gateway.Errors;
 using Microsoft.AspNetCore.Cors.Infrastructure;
 using Microsoft.AspNetCore.Diagnostics.HealthChecks;
 using Microsoft.Extensions.Options;
@@ -13,10 +12,6 @@ public static partial class HostingExtensions
         var services = builder.Services;
         services.AddHostedService<EmulatorHostedService>();
         services.AddHostedService<StartupBanner>();
-
-        // Expected failures, each mapped by the handler of the feature that owns it; anything else is a 500 (UseGatewayErrors).
-        services.AddExceptionHandler<StoreUnavailableExceptionHandler>();
-        services.AddExceptionHandler<RateLimitUnavailableExceptionHandler>();
 
         services.AddOptions<GatewayCorsOptions>().BindConfiguration(GatewayCorsOptions.SectionName).ValidateOnStart();
         services.AddSingleton<IValidateOptions<GatewayCorsOptions>, GatewayCorsOptionsValidator>();
@@ -45,20 +40,6 @@ public static partial class HostingExtensions
     public static WebApplication UseGatewayCors(this WebApplication app)
     {
         app.UseWhen(context => context.Request.Headers.Origin.Count > 0, browser => browser.UseCors());
-        return app;
-    }
-
-    /// <summary>
-    /// Exceptions the registered <see cref="Microsoft.AspNetCore.Diagnostics.IExceptionHandler"/>s map (a store outage:
-    /// <c>503</c>) are answered without an error log (ASP.NET Core's default for handled exceptions since .NET 10);
-    /// every other one is a defect: logged with its stack trace, answered <c>500 INTERNAL_ERROR</c> in the contract shape.
-    /// </summary>
-    public static WebApplication UseGatewayErrors(this WebApplication app)
-    {
-        app.UseExceptionHandler(new ExceptionHandlerOptions
-        {
-            ExceptionHandler = context => GatewayErrorResponse.WriteAsync(context, GatewayErrors.Internal()),
-        });
         return app;
     }
 

@@ -18,17 +18,8 @@ public static class ProxyExtensions
 
         services.AddSingleton<IProxyConfigProvider, GenlookProxyConfigProvider>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ExactRouteMatcherPolicy>());
-        services.AddReverseProxy()
-            .AddTransforms<UpstreamHeadersTransformProvider>()
-            .AddTransforms<Ownership.OwnershipTransformProvider>();
+        services.AddReverseProxy().AddTransforms<UpstreamHeadersTransformProvider>();
         services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, UpstreamHttpClientFactory>();
-
-        // The body pipeline, compat rules and ownership records: stages of the proxy pipeline above.
-        services.AddSingleton<Ownership.OwnershipStore>();
-        services.AddSingleton<Compat.CompatEngine>(_ => new Compat.CompatEngine(Compat.CompatRules.All));
-        services.AddSingleton<Compat.CompatReporter>();
-        services.AddOptions<Compat.CompatOptions>().BindConfiguration(Compat.CompatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
-        services.AddSingleton<Bodies.JsonBodyRewriter>();
 
         // A bare LF ends a line for Kestrel but not for every server in front (RFC 9112 §2.2 allows either): CRLF only, so a
         // field hidden behind a bare LF cannot frame the request differently here. Read when the server starts.
@@ -54,32 +45,16 @@ public static class ProxyExtensions
         return app;
     }
 
-    /// <summary>The request guard, ahead of routing.</summary>
+    /// <summary>The request guard: header, target and announced-body limits, answered before routing looks at the request.</summary>
     public static WebApplication UseGatewayRequestGuard(this WebApplication app)
     {
         app.UseMiddleware<RequestGuardMiddleware>();
         return app;
     }
 
-    /// <summary>The proxied routes, and <c>404 ROUTE_NOT_FOUND</c> for everything else.</summary>
-    public static WebApplication MapGatewayProxy(this WebApplication app, Action<IReverseProxyApplicationBuilder>? stages = null)
+    /// <summary><c>404 ROUTE_NOT_FOUND</c> for everything the routes above do not take.</summary>
+    public static WebApplication MapGatewayRouteNotFound(this WebApplication app)
     {
-        app.MapReverseProxy(pipeline =>
-        {
-            pipeline.UseMiddleware<UpstreamErrorMiddleware>();
-            pipeline.UseMiddleware<AccountClusterMiddleware>();
-            pipeline.UseMiddleware<RateLimiting.UpstreamRateLimitMiddleware>();
-            pipeline.UseMiddleware<Ownership.GenerationOwnershipMiddleware>();
-            pipeline.UseMiddleware<Caching.GenerationStatusCacheMiddleware>();
-            pipeline.UseMiddleware<Bodies.RequestBodyMiddleware>();
-            pipeline.UseMiddleware<Idempotency.IdempotencyMiddleware>();
-            stages?.Invoke(pipeline);
-            pipeline.UseSessionAffinity();
-            pipeline.UseLoadBalancing();
-            pipeline.UsePassiveHealthChecks();
-            pipeline.UseMiddleware<UpstreamTimingMiddleware>();
-        });
-
         // Unknown paths, known paths with another method or another spelling (ExactRouteMatcherPolicy): never forwarded,
         // never 405 (which would reveal the allowlist).
         // Any path: the default pattern ({*path:nonfile}) leaves out a last segment with a dot, such as /products/sku.42.

@@ -5,7 +5,7 @@ using Microsoft.Extensions.Options;
 namespace Genlook.Gateway.Proxy;
 
 /// <summary>
-/// Limits and path hygiene ahead of routing, answered in the contract shape:
+/// Limits and path hygiene before routing, answered in the contract shape:
 /// Kestrel's own rejections (431, 413) carry no body, and Genlook would decode what Kestrel leaves encoded.
 /// </summary>
 internal sealed class RequestGuardMiddleware(RequestDelegate next, IOptions<GatewayLimitsOptions> limits, ILogger<RequestGuardMiddleware> logger)

@@ -3,6 +3,7 @@ using System.Threading.RateLimiting;
 using Genlook.Gateway.Errors;
 using Genlook.Gateway.Identity;
 using Genlook.Gateway.Proxy;
+using Genlook.Gateway.Storage;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.Extensions.Options;
 using StackExchange.Redis;
@@ -22,7 +23,7 @@ public static class RateLimitingExtensions
         services.AddSingleton<IValidateOptions<RateLimitingOptions>, RateLimitingOptionsValidator>();
         services.AddHttpContextAccessor();
         services.AddSingleton<InMemoryRateLimitStore>();
-        if (string.IsNullOrWhiteSpace(builder.Configuration.GetConnectionString("Redis")))
+        if (!builder.UsesRedis())
         {
             services.AddSingleton<IRateLimitStore>(sp => sp.GetRequiredService<InMemoryRateLimitStore>());
         }

@@ -14,8 +14,8 @@ public static partial class StorageExtensions
         var services = builder.Services;
         services.TryAddSingletonTimeProvider();
         services.AddSingleton<StoreOutage>();
-        var connectionString = builder.Configuration.GetConnectionString("Redis");
-        if (string.IsNullOrWhiteSpace(connectionString))
+        var connectionString = RedisConnectionString(builder.Configuration);
+        if (connectionString is null)
         {
             services.AddSingleton<IGatewayStore, InMemoryGatewayStore>();
             services.AddHostedService<InMemoryStoreWarning>();
@@ -37,6 +37,12 @@ public static partial class StorageExtensions
         services.AddHealthChecks().AddCheck<StoreHealthCheck>("store", tags: ["ready"]);
         return builder;
     }
+
+    /// <summary>Redis or memory, for every feature with shared state: decided here only, from <c>ConnectionStrings:Redis</c>.</summary>
+    public static bool UsesRedis(this WebApplicationBuilder builder) => RedisConnectionString(builder.Configuration) is not null;
+
+    private static string? RedisConnectionString(IConfiguration configuration) =>
+        configuration.GetConnectionString("Redis") is { } value && !string.IsNullOrWhiteSpace(value) ? value : null;
 
     /// <summary>Parses the connection string; defaults tuned so a dead Redis is noticed in about a second, not five.</summary>
     internal static ConfigurationOptions CreateRedisOptions(string connectionString)

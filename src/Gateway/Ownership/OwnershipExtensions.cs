@@ -1,0 +1,18 @@
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Yarp.ReverseProxy.Transforms.Builder;
+
+namespace Genlook.Gateway.Ownership;
+
+public static class OwnershipExtensions
+{
+    /// <summary>Which user created which generation: the records, and the response transform that writes them.</summary>
+    public static WebApplicationBuilder AddGatewayOwnership(this WebApplicationBuilder builder)
+    {
+        var services = builder.Services;
+        services.AddSingleton<OwnershipStore>();
+
+        // What YARP's AddTransforms<T> registers; after AddGatewayProxy, so it runs after the upstream header rules as before.
+        services.TryAddEnumerable(ServiceDescriptor.Singleton<ITransformProvider, OwnershipTransformProvider>());
+        return builder;
+    }
+}
