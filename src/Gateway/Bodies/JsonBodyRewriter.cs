@@ -1,5 +1,5 @@
 using System.Text;
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Genlook.Gateway.Compat;
 using Genlook.Gateway.Errors;
 
@@ -8,8 +8,8 @@ namespace Genlook.Gateway.Bodies;
 /// <summary>
 /// Rewrites try-on and product JSON bodies: compat rules (COMPAT.md) and attribution (<c>externalUserId</c> = the
 /// caller's pseudonym). A canonical body never builds a DOM: its members are copied verbatim and only
-/// <c>externalUserId</c> changes. A legacy body is validated once and rewritten in place through <see cref="CompatObject"/>
-/// overlays on its bytes (untouched members are copied through as sent), then written.
+/// <c>externalUserId</c> changes. A legacy body, a cold and shrinking path, is parsed into a <see cref="JsonObject"/> tree
+/// (<see cref="LegacyJson"/>), rewritten by the rules, and written (untouched values as sent).
 /// </summary>
 internal sealed class JsonBodyRewriter(CompatEngine compat)
 {
@@ -43,8 +43,8 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
             }
 
             body.Remove("externalUserId");
-            body.Set("externalUserId", CompatValue.Of(state.pseudonym));
-            return new BodyRewrite { Body = Write(body), AppliedRules = applied };
+            body["externalUserId"] = state.pseudonym;
+            return new BodyRewrite { AppliedRules = applied };
         });
         return Rescanned(rewritten, isTryOn: true);
     }
@@ -83,7 +83,7 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
                 return BodyRewrite.Invalid([new ErrorDetail("externalId", "Conflicts with the externalId in the path.")]);
             }
 
-            body.Set("externalId", CompatValue.Of(state.externalId));
+            body["externalId"] = state.externalId;
             return RewriteProductRows(body, state.compat);
         });
         return Rescanned(rewritten, isTryOn: false);
@@ -121,72 +121,27 @@ internal sealed class JsonBodyRewriter(CompatEngine compat)
         };
     }
 
-    private static BodyRewrite RewriteProductRows(CompatObject body, CompatEngine compat)
+    private static BodyRewrite RewriteProductRows(JsonObject body, CompatEngine compat)
     {
         var conflicts = new List<ErrorDetail>();
         var applied = compat.RewriteProduct(body, "", conflicts);
-        return conflicts.Count > 0
-            ? BodyRewrite.Invalid(conflicts)
-            : new BodyRewrite { Body = Write(body), AppliedRules = applied };
+        return conflicts.Count > 0 ? BodyRewrite.Invalid(conflicts) : new BodyRewrite { AppliedRules = applied };
     }
 
     /// <summary>
-    /// The legacy path: open the body (validating all of it), run <paramref name="rewrite"/> over the top-level object,
-    /// write. The rules read the body in place (<see cref="RawBody"/>), until the rewrite is written.
-    /// Duplicate members are refused in every object the rules open (<see cref="CompatObject"/>), as the fast path
-    /// refuses them on the path it reads.
+    /// The legacy path: parse the body (all of it: a duplicate member anywhere is refused), run
+    /// <paramref name="rewrite"/> over the top-level object, and write what it left when it reports no errors.
     /// </summary>
-    private static BodyRewrite RewriteParsed<TState>(ReadOnlySpan<byte> json, TState state, Func<CompatObject, TState, BodyRewrite> rewrite)
+    private static BodyRewrite RewriteParsed<TState>(ReadOnlySpan<byte> json, TState state, Func<JsonObject, TState, BodyRewrite> rewrite)
     {
-        RawBody? body = null;
-        try
+        using var body = LegacyJson.Parse(json, out var error);
+        if (body is null)
         {
-            body = RawBody.Parse(json);
-
-            // A legacy try-on body usually gains products, person, output and externalUserId.
-            return rewrite(body.Root(room: 4), state);
-        }
-        catch (JsonException ex) when (ex.LineNumber is { } line)
-        {
-            return Malformed($"Malformed JSON at line {line + 1}, byte {ex.BytePositionInLine}.");
-        }
-        catch (JsonException ex)
-        {
-            return Malformed(ex.Message);
-        }
-        catch (InvalidOperationException ex) when (ex.InnerException is DecoderFallbackException)
-        {
-            // A member name or a string the rules read is not valid UTF-8.
-            return Malformed("Malformed JSON: invalid UTF-8.");
-        }
-        catch (CompatDuplicateMemberException ex)
-        {
-            return Malformed($"Malformed JSON: {ex.Message}");
-        }
-        finally
-        {
-            body?.Dispose();
+            return BodyRewrite.Invalid([error!]);
         }
 
-        static BodyRewrite Malformed(string message) => BodyRewrite.Invalid([new ErrorDetail("", message)]);
-    }
-
-    // The rewritten body goes through one writer per thread; one whose buffer grew past 64 KB is let go so a rare big
-    // body is not kept.
-    [ThreadStatic] private static CompatWriter? t_writer;
-
-    private static byte[] Write(CompatObject body)
-    {
-        var writer = t_writer ??= new CompatWriter(2048);
-        writer.Reset();
-        body.WriteTo(writer);
-        var bytes = writer.Written.ToArray();
-        if (writer.Capacity > 64 * 1024)
-        {
-            t_writer = null;
-        }
-
-        return bytes;
+        var rewritten = rewrite(body.Root, state);
+        return rewritten.Errors is not null ? rewritten : new BodyRewrite { Body = body.Write(), AppliedRules = rewritten.AppliedRules };
     }
 
     /// <summary><c>{</c> + the kept members verbatim + <c>"externalUserId":"&lt;pseudonym&gt;"}</c>. The pseudonym is base64url: nothing to escape.</summary>

@@ -1,3 +1,4 @@
+using System.Text;
 using System.Text.Json;
 using Genlook.Gateway.Compat;
 using Genlook.Gateway.Errors;
@@ -33,20 +34,15 @@ internal struct JsonBodyScan
 /// </summary>
 internal static class JsonBodyScanner
 {
-    // Top-level members of a try-on body that only legacy shapes have (COMPAT.md L1-L10). As UTF-8, which the reader
-    // compares without transcoding. Matched by name whatever the value: one set to null still takes the legacy path,
-    // where it is dropped.
-    private static readonly byte[][] LegacyTryOnMembers =
-    [
-        "productId"u8.ToArray(), "externalProductId"u8.ToArray(), "customerImageId"u8.ToArray(), "customer"u8.ToArray(),
-        "product"u8.ToArray(), "customerId"u8.ToArray(), "useWatermark"u8.ToArray(), "retentionDays"u8.ToArray(),
-    ];
+    // The members that only legacy shapes have, each rule's ICompatRule.LegacyNames: of a try-on body's top level, of a
+    // product, of a product image. As UTF-8, which the reader compares without transcoding. Matched by name whatever
+    // the value: one set to null still takes the legacy path, where it is dropped.
+    private static readonly byte[][] LegacyTryOnMembers = LegacyNames(CompatSurface.TryOn);
+    private static readonly byte[][] LegacyProductMembers = LegacyNames(CompatSurface.Product);
+    private static readonly byte[][] LegacyImageMembers = LegacyNames(CompatSurface.ProductImage);
 
-    // Members of a product object that only legacy shapes have (L11, L13).
-    private static readonly byte[][] LegacyProductMembers = ["imageUrls"u8.ToArray(), "autoClassifyImages"u8.ToArray(), "autoDetectImageRoles"u8.ToArray()];
-
-    // Members of a product image that mean the flat pre-1.3 shape (L12).
-    private static readonly byte[][] LegacyImageMembers = ["url"u8.ToArray(), "fileKey"u8.ToArray()];
+    private static byte[][] LegacyNames(CompatSurface surface) =>
+        CompatRules.All.Where(r => r.Surface == surface).SelectMany(r => r.LegacyNames).Distinct().Select(Encoding.UTF8.GetBytes).ToArray();
 
     /// <summary>Scans a try-on body (JSON, or a multipart <c>data</c> field). Returns the errors that make it invalid, or null.</summary>
     public static List<ErrorDetail>? ScanTryOn(ReadOnlySpan<byte> json, out JsonBodyScan scan) => Scan(json, isTryOn: true, out scan);
@@ -65,7 +61,7 @@ internal static class JsonBodyScanner
         }
 
         // The legacy path's reader options: a body one path accepts, the other must not refuse.
-        var reader = new Utf8JsonReader(json, RawBody.Options);
+        var reader = new Utf8JsonReader(json, JsonText.ReaderOptions);
         try
         {
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)

@@ -1,6 +1,5 @@
 using System.Text.Json;
 using System.Text.Unicode;
-using Genlook.Gateway.Compat;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Bodies;
@@ -12,6 +11,9 @@ namespace Genlook.Gateway.Bodies;
 /// </summary>
 internal static class JsonText
 {
+    /// <summary>How every request body is read, canonical (the fast path's scan) or legacy.</summary>
+    public static readonly JsonReaderOptions ReaderOptions = new() { MaxDepth = 64, CommentHandling = JsonCommentHandling.Disallow };
+
     /// <summary>Why <paramref name="json"/> breaks the encoding rules, or <c>null</c>. Other malformations are the reader's to report.</summary>
     public static ErrorDetail? Validate(ReadOnlySpan<byte> json)
     {
@@ -30,7 +32,7 @@ internal static class JsonText
 
     private static bool HasLoneSurrogateEscape(ReadOnlySpan<byte> json)
     {
-        var reader = new Utf8JsonReader(json, RawBody.Options);
+        var reader = new Utf8JsonReader(json, ReaderOptions);
         Span<char> scratch = stackalloc char[256];
         try
         {

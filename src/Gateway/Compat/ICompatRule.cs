@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat;
@@ -13,6 +14,9 @@ public enum CompatSurface
     /// <c>POST /products</c>.
     /// </summary>
     Product,
+
+    /// <summary>Each item of a product's <c>images</c> (L12).</summary>
+    ProductImage,
 }
 
 /// <summary>
@@ -25,19 +29,26 @@ internal interface ICompatRule : ICompatShape
     CompatSurface Surface { get; }
 
     /// <summary>
-    /// The members of <see cref="Surface"/> that are this row's legacy shape by their name alone. One sent as <c>null</c>
-    /// is dropped and the row reported before <see cref="Rewrite"/> runs (see <see cref="CompatEngine"/>), so no rule
-    /// moves, compares or converts a null. A member several rows read (<c>customer</c>, L4–L6) is listed by one. Rows
-    /// that drop their members whatever the value (L8, L13) and L12, whose members are on each image, list none.
+    /// The members of <see cref="Surface"/> that are this row's legacy shape by their name alone, whatever their value:
+    /// the fast path (<c>JsonBodyScanner</c>) sends a body holding one of them to the rules. A member several rows read
+    /// (<c>customer</c>, L4–L6) is listed by each.
     /// </summary>
-    IReadOnlyList<string> LegacyMembers { get; }
+    IReadOnlyList<string> LegacyNames { get; }
+
+    /// <summary>
+    /// The <see cref="LegacyNames"/> that, sent as <c>null</c>, are dropped and the row reported before
+    /// <see cref="Rewrite"/> runs (see <see cref="CompatEngine"/>), so no rule moves, compares or converts a null. Rows
+    /// that drop their members whatever the value and date them by the member (L13) list none; <c>customer</c> set to
+    /// null is L6's alone.
+    /// </summary>
+    IReadOnlyList<string> DroppedWhenNull => LegacyNames;
 
     /// <summary>
     /// Rewrites the legacy shape in <paramref name="target"/> (found at <paramref name="path"/>, "" for the top level).
     /// Returns the shape rewritten, <c>null</c> when absent: the row itself, or for a row whose members Genlook removed on
     /// different dates (L13) the shape of the member found. Conflicts go to <paramref name="conflicts"/>, one per pair.
     /// </summary>
-    ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts);
+    ICompatShape? Rewrite(JsonObject target, string path, List<ErrorDetail> conflicts);
 }
 
 /// <summary>A deprecated request shape the gateway accepts: a JSON row, an upload form field, or a removed route.</summary>

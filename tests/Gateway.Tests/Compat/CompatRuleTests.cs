@@ -319,4 +319,45 @@ public sealed class CompatRuleTests
         Assert.Equal(body, result.Body);
         Assert.Empty(result.AppliedRules);
     }
+
+    [Fact]
+    public void Rewrite_LegacyBodyWithDuplicateInAnObjectNoRuleReads_IsInvalidWithItsPath()
+    {
+        var result = Rewriter.RewriteTryOn("""{"useWatermark":true,"products":[{"externalId":"x","metadata":{"a":1,"a":2}}]}"""u8, Me);
+
+        var error = Assert.Single(result.Errors!);
+        Assert.Equal("products.0.metadata.a", error.Path);
+        Assert.Equal("Duplicate member.", error.Message);
+    }
+
+    public static TheoryData<string, string> LegacyNames()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var rule in CompatRules.All)
+        {
+            foreach (var name in rule.LegacyNames)
+            {
+                data.Add(rule.Id, name);
+            }
+        }
+
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(LegacyNames))]
+    public void Scan_EveryLegacyNameARuleDeclares_TakesTheLegacyPath(string row, string name)
+    {
+        var rule = CompatRules.All.Single(r => r.Id == row && r.LegacyNames.Contains(name));
+        var member = $"\"{name}\":null";
+        var json = rule.Surface switch
+        {
+            CompatSurface.TryOn => "{" + member + "}",
+            CompatSurface.Product => """{"products":[{"externalId":"x",""" + member + "}]}",
+            _ => """{"products":[{"externalId":"x","images":[{""" + member + "}]}]}",
+        };
+
+        Assert.Null(JsonBodyScanner.ScanTryOn(Encoding.UTF8.GetBytes(json), out var scan));
+        Assert.True(scan.HasLegacyShape, json);
+    }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -9,10 +10,10 @@ internal sealed class L10RetentionDays : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
-    public IReadOnlyList<string> LegacyMembers { get; } = ["retentionDays"];
+    public IReadOnlyList<string> LegacyNames { get; } = ["retentionDays"];
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
+    public ICompatShape? Rewrite(JsonObject target, string path, List<ErrorDetail> conflicts) =>
         OutputMember.Move(target, "retentionDays", "keepForDays", "output.keepForDays", conflicts) ? this : null;
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -9,36 +10,32 @@ internal sealed class L11ImageUrls : ICompatRule
 
     public CompatSurface Surface => CompatSurface.Product;
 
-    public IReadOnlyList<string> LegacyMembers { get; } = ["imageUrls"];
+    public IReadOnlyList<string> LegacyNames { get; } = ["imageUrls"];
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
-    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
     {
-        if (!target.Remove("imageUrls", out var urls))
+        if (!target.Take("imageUrls", out var urls))
         {
             return null;
         }
 
         var legacyPath = CompatJson.Join(path, "imageUrls");
-        if (urls.AsArray() is not { } list)
+        if (urls is not JsonArray list)
         {
             conflicts.Add(new ErrorDetail(legacyPath, "Expected an array of URLs."));
             return this;
         }
 
-        var images = new CompatArray();
-        for (var i = 0; i < list.Count; i++)
+        var images = new JsonArray();
+        foreach (var url in list)
         {
-            var source = new CompatObject();
-            source.Set("url", list[i]);
-            var image = new CompatObject();
-            image.Set("source", source);
-            images.Add(CompatValue.Of(image));
+            images.Add(new JsonObject { ["source"] = new JsonObject { ["url"] = CompatJson.Detached(url) } });
         }
 
         // L12 runs first, so existing images are already in the current shape and compare like for like.
-        CompatJson.MoveOrConflict(CompatValue.Of(images), target, "images", legacyPath, CompatJson.Join(path, "images"), conflicts);
+        CompatJson.MoveOrConflict(images, target, "images", legacyPath, CompatJson.Join(path, "images"), conflicts);
         return this;
     }
 }

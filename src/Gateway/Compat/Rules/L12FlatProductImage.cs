@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -7,67 +8,42 @@ internal sealed class L12FlatProductImage : ICompatRule
 {
     public string Id => "L12";
 
-    public CompatSurface Surface => CompatSurface.Product;
+    public CompatSurface Surface => CompatSurface.ProductImage;
 
-    // Its members are on each image, not on the product: Rewrite drops the null ones itself.
-    public IReadOnlyList<string> LegacyMembers { get; } = [];
+    public IReadOnlyList<string> LegacyNames { get; } = ["url", "fileKey"];
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_3;
 
-    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
     {
-        if (target.GetArray("images") is not { } images)
+        var hasUrl = target.Take("url", out var url);
+        var hasFileKey = target.Take("fileKey", out var fileKey);
+        if (!hasUrl && !hasFileKey)
         {
             return null;
         }
 
-        var applied = false;
-        for (var i = 0; i < images.Count; i++)
+        var source = new JsonObject();
+        if (hasUrl)
         {
-            if (images.GetObject(i) is not { } image)
-            {
-                continue;
-            }
-
-            var hasUrl = image.Remove("url", out var url);
-            var hasFileKey = image.Remove("fileKey", out var fileKey);
-            if (!hasUrl && !hasFileKey)
-            {
-                continue;
-            }
-
-            // One sent as null is dropped and moves nothing, as the engine does for the other rows' members.
-            applied = true;
-            hasUrl &= !url.IsNull;
-            hasFileKey &= !fileKey.IsNull;
-            if (!hasUrl && !hasFileKey)
-            {
-                continue;
-            }
-
-            var source = new CompatObject();
-            if (hasUrl)
-            {
-                source.Set("url", url);
-            }
-
-            if (hasFileKey)
-            {
-                source.Set("fileKey", fileKey);
-            }
-
-            if (!image.TryGetNonNull("source", out var current))
-            {
-                image.Set("source", source);
-            }
-            else if (!CompatValue.DeepEquals(current, CompatValue.Of(source)))
-            {
-                var imagePath = CompatJson.Join(path, $"images.{i}");
-                var legacy = hasUrl && hasFileKey ? "url|fileKey" : hasUrl ? "url" : "fileKey";
-                conflicts.Add(new ErrorDetail($"{imagePath}.{legacy}", $"Conflicts with '{imagePath}.source': send only '{imagePath}.source'."));
-            }
+            source["url"] = url;
         }
 
-        return applied ? this : null;
+        if (hasFileKey)
+        {
+            source["fileKey"] = fileKey;
+        }
+
+        if (!target.TryGetNonNull("source", out var current))
+        {
+            target["source"] = source;
+        }
+        else if (!JsonNode.DeepEquals(current, source))
+        {
+            var legacy = hasUrl && hasFileKey ? "url|fileKey" : hasUrl ? "url" : "fileKey";
+            conflicts.Add(new ErrorDetail($"{path}.{legacy}", $"Conflicts with '{path}.source': send only '{path}.source'."));
+        }
+
+        return this;
     }
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -13,13 +14,15 @@ internal sealed class L13RemovedProductFlags : ICompatRule
 
     public CompatSurface Surface => CompatSurface.Product;
 
+    public IReadOnlyList<string> LegacyNames { get; } = ["autoDetectImageRoles", "autoClassifyImages"];
+
     // Dropped whatever their value, null included, and dated by the flag found (a null flag is still the flag).
-    public IReadOnlyList<string> LegacyMembers { get; } = [];
+    public IReadOnlyList<string> DroppedWhenNull { get; } = [];
 
     /// <summary>When <c>autoDetectImageRoles</c> was removed, the earlier of the two.</summary>
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_2;
 
-    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
     {
         var autoDetectImageRoles = target.Remove("autoDetectImageRoles");
         var autoClassifyImages = target.Remove("autoClassifyImages");

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -9,10 +10,10 @@ internal sealed class L2ExternalProductId : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
-    public IReadOnlyList<string> LegacyMembers { get; } = ["externalProductId"];
+    public IReadOnlyList<string> LegacyNames { get; } = ["externalProductId"];
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
-    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
+    public ICompatShape? Rewrite(JsonObject target, string path, List<ErrorDetail> conflicts) =>
         ProductReference.MoveToProducts(target, "externalProductId", conflicts) ? this : null;
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -9,13 +10,13 @@ internal sealed class L3CustomerImageId : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
-    public IReadOnlyList<string> LegacyMembers { get; } = ["customerImageId"];
+    public IReadOnlyList<string> LegacyNames { get; } = ["customerImageId"];
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
-    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
     {
-        if (!target.Remove("customerImageId", out var id))
+        if (!target.Take("customerImageId", out var id) || id is null)
         {
             return null;
         }
@@ -28,7 +29,7 @@ internal sealed class L3CustomerImageId : ICompatRule
 /// <summary>Shared by L3–L6: every legacy spelling of the shopper photo ends as <c>person.image.source</c>.</summary>
 internal static class PersonSource
 {
-    public static void Set(CompatObject body, CompatValue source, string legacyPath, List<ErrorDetail> conflicts)
+    public static void Set(JsonObject body, JsonNode source, string legacyPath, List<ErrorDetail> conflicts)
     {
         var person = body.GetOrAddObject("person");
         var image = person?.GetOrAddObject("image");
@@ -36,10 +37,5 @@ internal static class PersonSource
     }
 
     /// <summary><c>{ "id": … }</c>, the source of an uploaded photo.</summary>
-    public static CompatValue WithId(CompatValue id)
-    {
-        var source = new CompatObject();
-        source.Set("id", id);
-        return CompatValue.Of(source);
-    }
+    public static JsonObject WithId(JsonNode? id) => new() { ["id"] = CompatJson.Detached(id) };
 }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -9,14 +10,16 @@ internal sealed class L4CustomerImageIdObject : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
+    public IReadOnlyList<string> LegacyNames { get; } = ["customer"];
+
     // customer set to null is L6's.
-    public IReadOnlyList<string> LegacyMembers { get; } = [];
+    public IReadOnlyList<string> DroppedWhenNull { get; } = [];
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_0;
 
-    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
     {
-        if (target.GetObject("customer") is not { } customer || !customer.TryGet("imageId", out var id) || customer.Contains("source"))
+        if (target.GetObject("customer") is not { } customer || !customer.TryGetPropertyValue("imageId", out var id) || customer.ContainsKey("source"))
         {
             return null;
         }

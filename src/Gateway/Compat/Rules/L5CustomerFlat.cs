@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -9,20 +10,22 @@ internal sealed class L5CustomerFlat : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
+    public IReadOnlyList<string> LegacyNames { get; } = ["customer"];
+
     // customer set to null is L6's.
-    public IReadOnlyList<string> LegacyMembers { get; } = [];
+    public IReadOnlyList<string> DroppedWhenNull { get; } = [];
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_3;
 
-    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
     {
-        if (target.GetObject("customer") is not { } customer || customer.Contains("source") || customer.Contains("imageId"))
+        if (target.GetObject("customer") is not { } customer || customer.ContainsKey("source") || customer.ContainsKey("imageId"))
         {
             return null;
         }
 
         target.Remove("customer");
-        PersonSource.Set(target, CompatValue.Of(customer), "customer", conflicts);
+        PersonSource.Set(target, customer, "customer", conflicts);
         return this;
     }
 }

@@ -1,4 +1,4 @@
-using System.Text.Json;
+using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -12,19 +12,19 @@ internal sealed class L6CustomerSource : ICompatRule
 
     // customer set to null is reported here, not under L4 or L5: a null says nothing of the object's inner shape, and
     // what 1.4 deprecated (this row's date) is the customer member itself.
-    public IReadOnlyList<string> LegacyMembers { get; } = ["customer"];
+    public IReadOnlyList<string> LegacyNames { get; } = ["customer"];
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
     {
-        if (target.GetObject("customer") is not { } customer || !customer.TryGet("source", out var source))
+        if (target.GetObject("customer") is not { } customer || !customer.TryGetPropertyValue("source", out var source))
         {
             return null;
         }
 
         target.Remove("customer");
-        if (source.Kind != JsonValueKind.Object)
+        if (source is not JsonObject)
         {
             conflicts.Add(new ErrorDetail("customer.source", "Expected an object."));
             return this;

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -12,24 +13,24 @@ internal sealed class L7SingularProduct : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
-    public IReadOnlyList<string> LegacyMembers { get; } = ["product"];
+    public IReadOnlyList<string> LegacyNames { get; } = ["product"];
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts)
+    public ICompatShape? Rewrite(JsonObject target, string path, List<ErrorDetail> conflicts)
     {
-        if (!target.Remove("product", out var product))
+        if (!target.Take("product", out var product))
         {
             return null;
         }
 
         if (!target.TryGetNonNull("products", out var products))
         {
-            target.Set("products", new CompatArray(product));
+            target["products"] = new JsonArray(product);
             return this;
         }
 
-        if (products.AsArray() is not { Count: 1 } array || !CompatValue.DeepEquals(array[0], product))
+        if (products is not JsonArray { Count: 1 } array || !JsonNode.DeepEquals(array[0], product))
         {
             conflicts.Add(new ErrorDetail("product", "Conflicts with 'products': send only 'products'."));
         }

@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -12,10 +13,12 @@ internal sealed class L8CustomerId : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
+    public IReadOnlyList<string> LegacyNames { get; } = ["customerId"];
+
     // Dropped whatever its value, null included.
-    public IReadOnlyList<string> LegacyMembers { get; } = [];
+    public IReadOnlyList<string> DroppedWhenNull { get; } = [];
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts) => target.Remove("customerId") ? this : null;
+    public ICompatShape? Rewrite(JsonObject target, string path, List<ErrorDetail> conflicts) => target.Remove("customerId") ? this : null;
 }

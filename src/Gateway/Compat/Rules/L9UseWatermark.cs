@@ -1,3 +1,4 @@
+using System.Text.Json.Nodes;
 using Genlook.Gateway.Errors;
 
 namespace Genlook.Gateway.Compat.Rules;
@@ -9,24 +10,26 @@ internal sealed class L9UseWatermark : ICompatRule
 
     public CompatSurface Surface => CompatSurface.TryOn;
 
-    public IReadOnlyList<string> LegacyMembers { get; } = ["useWatermark"];
+    public IReadOnlyList<string> LegacyNames { get; } = ["useWatermark"];
 
     public DateTimeOffset DeprecatedAt => GenlookReleases.V1_4;
 
-    public ICompatShape? Rewrite(CompatObject target, string path, List<ErrorDetail> conflicts) =>
+    public ICompatShape? Rewrite(JsonObject target, string path, List<ErrorDetail> conflicts) =>
         OutputMember.Move(target, "useWatermark", "watermark", "output.watermark", conflicts) ? this : null;
 }
 
 /// <summary>Shared by L9 and L10: a top-level result control moves under <c>output</c>.</summary>
 internal static class OutputMember
 {
-    public static bool Move(CompatObject body, string legacyName, string currentName, string currentPath, List<ErrorDetail> conflicts)
+    public static bool Move(JsonObject body, string legacyName, string currentName, string currentPath, List<ErrorDetail> conflicts)
     {
-        if (!body.Remove(legacyName, out var value))
+        if (!body.Take(legacyName, out var value))
         {
             return false;
         }
 
+        // Sent as null: dropped by the engine before this runs.
+        ArgumentNullException.ThrowIfNull(value);
         CompatJson.MoveOrConflict(value, body.GetOrAddObject("output"), currentName, legacyName, currentPath, conflicts);
         return true;
     }
