@@ -20,12 +20,12 @@ public sealed class BatchedDecisionTests(RedisServer redis)
         await using var store = new RedisRateLimitStore(connection, TimeSpan.FromSeconds(5));
         var suffix = Guid.NewGuid().ToString("N");
         var rules = Enumerable.Range(0, 4).Select(u => new RateLimitRule("reads", $"test:batch:{suffix}:{u}", 25, TimeSpan.FromMinutes(1))).ToArray();
-        var callsBefore = ScriptCalls(server);
+        var callsBefore = await ScriptCalls(server);
 
         // 4 users x 100 requests at once: 25 each may pass.
         var decisions = await Task.WhenAll(Enumerable.Range(0, 400).Select(i => store.AcquireAsync(new RateLimitRequest([rules[i % 4]], null))));
 
-        var calls = ScriptCalls(server) - callsBefore;
+        var calls = await ScriptCalls(server) - callsBefore;
         for (var user = 0; user < 4; user++)
         {
             var mine = decisions.Where((_, i) => i % 4 == user).ToArray();
@@ -100,9 +100,9 @@ public sealed class BatchedDecisionTests(RedisServer redis)
         }
 
         var server = connection.GetServer(connection.GetEndPoints()[0]);
-        var calls = ScriptCalls(server);
+        var calls = await ScriptCalls(server);
         var together = await Task.WhenAll(Enumerable.Range(0, 30).Select(i => batched.AcquireAsync(Request("batched", i))));
-        var batchCalls = ScriptCalls(server) - calls;
+        var batchCalls = await ScriptCalls(server) - calls;
         var alone = new List<RateLimitDecision>();
         for (var i = 0; i < 30; i++)
         {
@@ -141,8 +141,9 @@ public sealed class BatchedDecisionTests(RedisServer redis)
         $"{d.Allowed} {Math.Round(d.RetryAfter.TotalSeconds)} " + string.Join(",", d.States.Select(s => $"{s.Remaining}/{Math.Round(s.ResetAfter.TotalSeconds)}"));
 
     // EVAL and EVALSHA alike: the client sends a script in full until it knows the server has it.
-    private static long ScriptCalls(IServer server) =>
-        server.Info("commandstats").SelectMany(g => g)
+    // Async: a sync INFO waited on a starved thread pool (the burst's own continuations) and timed out under load.
+    private static async Task<long> ScriptCalls(IServer server) =>
+        (await server.InfoAsync("commandstats")).SelectMany(g => g)
             .Where(p => p.Key is "cmdstat_evalsha" or "cmdstat_eval")
             .Sum(p => long.Parse(p.Value.Split(',')[0].Split('=')[1], System.Globalization.CultureInfo.InvariantCulture));
 }
