@@ -46,13 +46,9 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
     // Per item (KEYS: key, index; ARGV: value, ttl ms): sets the value and adds its key to the user's index; the index
     // never expires before its newest member.
     //
-    // The index is a sorted set scored by each member's expiry (ms, Redis's clock), so the members whose key has
-    // expired are a range: a write that adds a member removes them in the same call (ZREMRANGEBYSCORE, O(log n) plus
-    // what it removes). Otherwise an index would outlive its dead members for as long as the user stays active (it lives
-    // as long as its newest member), and an erase would read and delete all of them. A write that only renews a member
-    // (a pending status re-cached on every poll) updates its expiry and prunes nothing.
-    // (A set pruned by sampling SRANDMEMBER + EXISTS cost every try-on ten more calls once a user's index passed 64
-    // members: in the load harness redis-server's CPU per try-on rose from about 45 to 65 µs.)
+    // The index is a sorted set scored by each member's expiry (ms, Redis's clock), so the expired members are a range
+    // that a write adding a member removes in the same call (ZREMRANGEBYSCORE): an active user's index never collects
+    // dead members for an erase to read and delete. A write that only renews a member prunes nothing.
     private const string SetIndexedScript =
         """
         local t = redis.call('TIME')
