@@ -53,7 +53,7 @@ internal sealed class RequestBodyMiddleware(
         if (rewrite.PersonImageId is { } imageId && !await ownership.OwnsImageAsync(user, imageId, context.RequestAborted))
         {
             telemetry.OwnershipDenials.Add(1, new KeyValuePair<string, object?>("route", GatewayRoute.TryOn.Id));
-            GatewayTelemetry.Decision("gateway.ownership", "denied");
+            GatewayTelemetry.TagRequestSpan("gateway.ownership", "denied");
             await GatewayErrorResponse.WriteAsync(context, GatewayErrors.Forbidden("person.image.source.id is not an image you uploaded."));
             return;
         }

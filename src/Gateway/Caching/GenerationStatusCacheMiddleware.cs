@@ -127,7 +127,7 @@ internal sealed partial class GenerationStatusCacheMiddleware(
     private async Task<CachedStatus?> ForwardAndStoreAsync(HttpContext context, IGatewayUserFeature user, string id, CaptureStream capture, StoreFailureLog storeFailure)
     {
         telemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("cache.result", "miss"));
-        GatewayTelemetry.Decision("gateway.cache", "miss");
+        GatewayTelemetry.TagRequestSpan("gateway.cache", "miss");
         var response = context.Response;
         var original = response.Body;
         capture.Client = original;
@@ -276,7 +276,7 @@ internal sealed partial class GenerationStatusCacheMiddleware(
     private Task WriteHitAsync(HttpContext context, CachedStatus entry)
     {
         telemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("cache.result", "hit"));
-        GatewayTelemetry.Decision("gateway.cache", "hit");
+        GatewayTelemetry.TagRequestSpan("gateway.cache", "hit");
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";

@@ -22,7 +22,7 @@ internal sealed partial class CompatReporter(GatewayTelemetry telemetry, IOption
             earliest = shape.DeprecatedAt < earliest ? shape.DeprecatedAt : earliest;
         }
 
-        GatewayTelemetry.Decision("gateway.compat.rows", string.Join(",", applied.Select(s => s.Id)));
+        GatewayTelemetry.TagRequestSpan("gateway.compat.rows", string.Join(",", applied.Select(s => s.Id)));
         var deprecation = "@" + earliest.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
         var link = $"<{options.Value.MigrationGuideUrl}>; rel=\"deprecation\"; type=\"text/html\"";
         context.Response.OnStarting(() =>

@@ -21,7 +21,7 @@ public static partial class GdprApi
         return app;
     }
 
-    private static Task<IResult> EraseUserAsync(HttpContext context, [FromServices] GdprService service)
+    private static Task<IResult> EraseUserAsync(HttpContext context, [FromServices] GdprJobAcceptor acceptor)
     {
         // The server decodes the path except %2F; decode the raw segment exactly once instead, so any subject an IdP
         // issues (auth0|…, URLs, a literal '%') round-trips. Hosts without a raw target (the test server) leave only %2F.
@@ -50,11 +50,11 @@ public static partial class GdprApi
             return Task.FromResult(GatewayErrors.ValidationFailed("subject", "The subject must be 1-1024 characters.").ToResult());
         }
 
-        return service.AcceptAsync(context, subject);
+        return acceptor.AcceptAsync(context, subject);
     }
 
-    private static Task<IResult> EraseMeAsync(HttpContext context, [FromServices] GdprService service) =>
-        service.AcceptAsync(context, context.User.FindFirst("sub")!.Value);
+    private static Task<IResult> EraseMeAsync(HttpContext context, [FromServices] GdprJobAcceptor acceptor) =>
+        acceptor.AcceptAsync(context, context.User.FindFirst("sub")!.Value);
 
     private static async Task<IResult> GetJobAsync(HttpContext context, string jobId, [FromServices] GdprJobStore jobs, [FromServices] PseudonymGenerator pseudonyms)
     {
@@ -71,9 +71,9 @@ public static partial class GdprApi
 }
 
 /// <summary>Accepts an erase request: the job is stored durably and queued before <c>202</c> is answered.</summary>
-internal sealed partial class GdprService(
+internal sealed partial class GdprJobAcceptor(
     GdprJobStore jobs, IGdprQueue queue, PseudonymGenerator pseudonyms, IOptions<GenlookOptions> genlook, TimeProvider time,
-    GatewayTelemetry telemetry, ILogger<GdprService> logger)
+    GatewayTelemetry telemetry, ILogger<GdprJobAcceptor> logger)
 {
     public async Task<IResult> AcceptAsync(HttpContext context, string subject)
     {

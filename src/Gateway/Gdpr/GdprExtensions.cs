@@ -32,7 +32,7 @@ public static class GdprExtensions
 
         services.AddSingleton<GdprJobStore>();
         services.AddSingleton<GdprEraser>();
-        services.AddSingleton<GdprService>();
+        services.AddSingleton<GdprJobAcceptor>();
         services.AddSingleton<GdprMetrics>();
         services.AddHostedService<GdprWorker>();
         services.AddHttpClient(GdprEraser.HttpClientName)

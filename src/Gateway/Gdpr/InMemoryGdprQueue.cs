@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 
 namespace Genlook.Gateway.Gdpr;
 
-/// <summary>The embedded mode's queue: same semantics in one process, not durable across restarts (the README says so).</summary>
+/// <summary>The embedded mode's queue: same semantics in one process, not durable across restarts.</summary>
 internal sealed class InMemoryGdprQueue(TimeProvider time) : IGdprQueue
 {
     private readonly ConcurrentDictionary<string, (string JobId, DateTimeOffset At)> _entries = new(StringComparer.Ordinal);

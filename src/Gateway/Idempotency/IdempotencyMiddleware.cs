@@ -123,7 +123,7 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore 
             return GatewayErrorResponse.WriteAsync(context, GatewayErrors.IdempotencyKeyInUse());
         }
 
-        GatewayTelemetry.Decision("gateway.idempotency", "replayed");
+        GatewayTelemetry.TagRequestSpan("gateway.idempotency", "replayed");
         telemetry.IdempotentReplays.Add(1, new KeyValuePair<string, object?>("route", context.GetGatewayRoute()!.Id));
         var response = context.Response;
         response.StatusCode = existing.Status;

@@ -10,9 +10,8 @@ namespace Genlook.Gateway.Identity;
 /// ASP.NET Core's <see cref="JwtBearerHandler"/>, which validates every token it has not seen, in front of
 /// <see cref="ValidatedTokens"/>: a token it validated before (and that has not expired) authenticates from memory.
 /// On such a hit the handler skips what JwtBearer does per request even for a token it validated a second ago: cloning
-/// the validation parameters, the signature check, building claims, and formatting the ticket's dates. Under load that
-/// was a third of what the gateway allocated per request. Everything else (challenges, events on a first sight,
-/// configuration, metadata refresh) is JwtBearer's own.
+/// the validation parameters, the signature check, building claims, and formatting the ticket's dates. Everything else
+/// (challenges, events on a first sight, configuration, metadata refresh) is JwtBearer's own.
 /// </summary>
 internal sealed class CachingJwtBearerHandler(
     IOptionsMonitor<JwtBearerOptions> options, ILoggerFactory logger, UrlEncoder encoder, ValidatedTokens tokens)

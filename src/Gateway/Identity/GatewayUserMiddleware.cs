@@ -35,10 +35,8 @@ internal sealed class GatewayUserMiddleware
             return _next(context);
         }
 
-        // Every proxied route needs a user, so it is required here, for all of them at once, instead of by an
-        // authorization policy per route: the policy evaluator allocates about 1.3 KB per request to say what this
-        // line says. Routes that need a scope keep their policy. The challenge is JwtBearer's (401 in the contract's
-        // shape), exactly as the authorization middleware would issue it.
+        // Every proxied route needs a user: one check here instead of an authorization policy per route (cheaper per
+        // request); routes that need a scope keep their policy. The challenge is JwtBearer's (401 in the contract's shape).
         if (context.User.Identity?.IsAuthenticated != true)
         {
             return context.ChallengeAsync();

@@ -30,8 +30,8 @@ public sealed class GatewayTelemetry : IDisposable
 
     public Meter Meter { get; }
 
-    /// <summary>Records a decision of the gateway on the request's span (<c>gateway.*</c> attributes, low cardinality).</summary>
-    public static void Decision(string name, string value)
+    /// <summary>Sets a <c>gateway.*</c> attribute (low cardinality: what the gateway decided) on the request's span, if recorded.</summary>
+    public static void TagRequestSpan(string name, string value)
     {
         // Only on a span that is recorded: ASP.NET Core creates an activity per request even when nothing listens.
         if (Activity.Current is { Recorded: true } activity)

@@ -21,12 +21,12 @@ internal sealed class GenerationOwnershipMiddleware(RequestDelegate next, Owners
         if (!await ownership.OwnsGenerationAsync(context.GetGatewayUser(), id, context.RequestAborted))
         {
             telemetry.OwnershipDenials.Add(1, new KeyValuePair<string, object?>("route", GatewayRoute.Generation.Id));
-            GatewayTelemetry.Decision("gateway.ownership", "denied");
+            GatewayTelemetry.TagRequestSpan("gateway.ownership", "denied");
             await GatewayErrorResponse.WriteAsync(context, GatewayErrors.GenerationNotFound());
             return;
         }
 
-        GatewayTelemetry.Decision("gateway.ownership", "owner");
+        GatewayTelemetry.TagRequestSpan("gateway.ownership", "owner");
         await next(context);
     }
 }

@@ -6,7 +6,7 @@ namespace Genlook.Gateway.Proxy;
 /// Refuses a request whose body framing another HTTP implementation could read differently (RFC 9112 §6.3; request
 /// smuggling), where Kestrel lets it through: <c>400 VALIDATION_FAILED</c> naming the field, without reading the body,
 /// and the connection is closed after the answer (what follows on it cannot be trusted to start a request).
-/// First in the pipeline, so nothing else acts on such a request. What Kestrel refuses itself is in the README.
+/// First in the pipeline, so nothing else acts on such a request. What Kestrel refuses itself is listed in docs/api.md.
 /// </summary>
 internal sealed partial class RequestFramingMiddleware(RequestDelegate next, ILogger<RequestFramingMiddleware> logger)
 {

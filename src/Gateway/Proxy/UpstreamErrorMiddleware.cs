@@ -39,7 +39,7 @@ internal sealed class UpstreamErrorMiddleware(RequestDelegate next, Observabilit
         };
 
         telemetry.UpstreamErrors.Add(1, new("error.code", mapped.Code), new("route", context.GetGatewayRoute()?.Id));
-        Observability.GatewayTelemetry.Decision("gateway.upstream.error", mapped.Code);
+        Observability.GatewayTelemetry.TagRequestSpan("gateway.upstream.error", mapped.Code);
         if (context.Response.HasStarted)
         {
             return; // YARP has already cut the response; a half-written body cannot be shaped

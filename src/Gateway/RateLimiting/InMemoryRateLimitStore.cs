@@ -8,7 +8,7 @@ namespace Genlook.Gateway.RateLimiting;
 /// <para>
 /// As a fallback it does not start from zero: it remembers, per key, the count Redis reported at this instance's last
 /// shared decision (<see cref="Observe"/>), for one window, and grants this instance only its share of what is left,
-/// <c>ceil((limit - known) / liveInstances)</c> (<see cref="AcquireShare"/>); see the README for the bound.
+/// <c>ceil((limit - known) / liveInstances)</c> (<see cref="AcquireShare"/>); docs/rate-limits.md gives the bound.
 /// </para>
 /// </summary>
 internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStore

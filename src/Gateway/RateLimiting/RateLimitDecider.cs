@@ -49,7 +49,7 @@ internal sealed class RateLimitDecider(
             new("outcome", decision.Allowed ? "allowed" : "rejected"),
             new("source", decision.FromFallback ? "fallback" : "shared"));
 
-        GatewayTelemetry.Decision(DecisionTags[policy], decision.Allowed ? (decision.FromFallback ? "allowed-fallback" : "allowed") : "rejected");
+        GatewayTelemetry.TagRequestSpan(DecisionTags[policy], decision.Allowed ? (decision.FromFallback ? "allowed-fallback" : "allowed") : "rejected");
 
         // The limiter API carries no HttpContext; the request that is asking is the current one.
         if (accessor.HttpContext is { } context)

@@ -1,4 +1,5 @@
-using System.Diagnostics;
+using Polly;
+using Polly.CircuitBreaker;
 using StackExchange.Redis;
 
 namespace Genlook.Gateway.Storage;
@@ -7,12 +8,8 @@ namespace Genlook.Gateway.Storage;
 /// The shared store on StackExchange.Redis: one multiplexer for the process. When the connection is known to be down,
 /// calls fail at once instead of queueing until a timeout, so a dead Redis costs microseconds, not seconds.
 /// A Redis that hangs with its connection up (paused, overloaded, a stalled network) is found by a call timing out:
-/// then calls fail at once for <see cref="BreakDuration"/>, after which one probe at a time tries again, so only the
-/// calls already waiting pay the timeout, not every request of the outage.
-/// <para>
-/// The breaker is a timestamp rather than Polly's for the same reason as the rate limiter's (a lock per execution on a
-/// per-request path; see <c>ResilientRateLimitStore</c>).
-/// </para>
+/// the circuit (<see cref="RedisCircuit"/>) then fails calls at once for <see cref="BreakDuration"/>, after which one
+/// probe at a time tries again, so only the calls already waiting pay the timeout, not every request of the outage.
 /// </summary>
 internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
 {
@@ -23,17 +20,25 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
     /// <summary>How long calls fail at once after one timed out. Short: a single slow call must not become a long outage.</summary>
     internal static readonly TimeSpan BreakDuration = TimeSpan.FromSeconds(1);
 
-    // 0 while closed; else the Stopwatch timestamp until which calls fail at once.
-    private long openUntil;
-    private int probing;
+    /// <summary>
+    /// Any one timeout opens it (ratio 0; Polly needs at least two calls in the window, so a gateway idle for 10 s
+    /// may pay two). Only timeouts count: other outages are answered at once, so failing fast saves nothing.
+    /// </summary>
+    internal static readonly RedisCircuitOptions Circuit = new(FailureRatio: 0, MinimumThroughput: 2, SamplingDuration: TimeSpan.FromSeconds(10), BreakDuration)
+    {
+        Counts = static ex => ex is TimeoutException,
+    };
+
+    private readonly ResiliencePipeline circuit;
 
     private readonly StoreOutage outage;
 
-    public RedisGatewayStore(IConnectionMultiplexer redis, Observability.GatewayTelemetry telemetry, StoreOutage outage)
+    public RedisGatewayStore(IConnectionMultiplexer redis, Observability.GatewayTelemetry telemetry, StoreOutage outage, TimeProvider time, ILogger<RedisGatewayStore> logger)
     {
         this.redis = redis;
         this.outage = outage;
-        setIndexed = new SetIndexedBatcher(redis);
+        circuit = RedisCircuit.Create("store", Circuit, time, logger);
+        setIndexed = new SetIndexedBatcher(redis, circuit);
         telemetry.Meter.CreateObservableGauge("gateway.redis.available", () => redis.IsConnected ? 1 : 0, "{bool}",
             "1 while the gateway's Redis connection is up, 0 while it is down.");
     }
@@ -41,13 +46,9 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
     // Per item (KEYS: key, index; ARGV: value, ttl ms): sets the value and adds its key to the user's index; the index
     // never expires before its newest member.
     //
-    // The index is a sorted set scored by each member's expiry (ms, Redis's clock), so the members whose key has
-    // expired are a range: a write that adds a member removes them in the same call (ZREMRANGEBYSCORE, O(log n) plus
-    // what it removes). Otherwise an index would outlive its dead members for as long as the user stays active (it lives
-    // as long as its newest member), and an erase would read and delete all of them. A write that only renews a member
-    // (a pending status re-cached on every poll) updates its expiry and prunes nothing.
-    // (A set pruned by sampling SRANDMEMBER + EXISTS cost every try-on ten more calls once a user's index passed 64
-    // members: in the load harness redis-server's CPU per try-on rose from about 45 to 65 µs.)
+    // The index is a sorted set scored by each member's expiry (ms, Redis's clock), so the expired members are a range
+    // that a write adding a member removes in the same call (ZREMRANGEBYSCORE): an active user's index never collects
+    // dead members for an erase to read and delete. A write that only renews a member prunes nothing.
     private const string SetIndexedScript =
         """
         local t = redis.call('TIME')
@@ -106,9 +107,10 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
     public Task<bool> DeleteIfHeldAsync(string key, ReadOnlyMemory<byte> owner, CancellationToken cancellationToken = default) =>
         Run("EVALSHA delete-if-held", async db => (long)await db.ScriptEvaluateAsync(DeleteIfHeldScript, [key], [owner]) == 1);
 
-    // Batched: a try-on writes an ownership record on every answer, so these calls are as frequent as requests.
+    // Batched: a try-on writes an ownership record on every answer, so these calls are as frequent as requests. The
+    // circuit wraps each batch's call, not each item.
     public Task SetIndexedAsync(string indexKey, string key, ReadOnlyMemory<byte> value, TimeSpan timeToLive, CancellationToken cancellationToken = default) =>
-        Run("set-indexed", async _ => await setIndexed.RunAsync(new IndexedWrite(indexKey, key, value, Milliseconds(timeToLive))), traced: false);
+        Run("set-indexed", async _ => await setIndexed.RunAsync(new IndexedWrite(indexKey, key, value, Milliseconds(timeToLive))), traced: false, guarded: false);
 
     public Task<IReadOnlyList<string>> GetIndexAsync(string indexKey, CancellationToken cancellationToken = default) =>
         Run<IReadOnlyList<string>>("ZRANGE", async db => (await db.SortedSetRangeByRankAsync(indexKey)).Select(v => v.ToString()).ToArray());
@@ -126,51 +128,30 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
 
     public Task<TimeSpan> PingAsync(CancellationToken cancellationToken = default) => Run("PING", db => db.PingAsync());
 
-    private async Task<T> Run<T>(string name, Func<IDatabase, Task<T>> operation, bool traced = true)
+    private async Task<T> Run<T>(string name, Func<IDatabase, Task<T>> operation, bool traced = true, bool guarded = true)
     {
         if (!redis.IsConnected)
         {
             throw Unavailable("NotConnected", "Redis is not connected.");
         }
 
-        var probe = false;
-        if (Volatile.Read(ref openUntil) is var until and not 0)
-        {
-            if (Stopwatch.GetTimestamp() < until || Interlocked.CompareExchange(ref probing, 1, 0) != 0)
-            {
-                throw Unavailable("CircuitOpen", "Redis timed out moments ago: calls fail at once until a probe gets an answer.");
-            }
-
-            probe = true;
-        }
-
         using var activity = traced ? Observability.GatewayTelemetry.StartStoreCall(name) : null;
         try
         {
-            var result = await operation(redis.GetDatabase());
-            if (probe)
-            {
-                Volatile.Write(ref openUntil, 0);
-            }
-
+            var database = redis.GetDatabase();
+            var result = guarded
+                ? await circuit.ExecuteAsync(static (state, _) => new ValueTask<T>(state.operation(state.database)), (operation, database))
+                : await operation(database);
             outage.Succeeded();
             return result;
         }
+        catch (BrokenCircuitException)
+        {
+            throw Unavailable("CircuitOpen", "Redis timed out moments ago: calls fail at once until a probe gets an answer.");
+        }
         catch (Exception ex) when (RedisErrors.OutageReason(ex) is { } reason)
         {
-            if (ex is TimeoutException)
-            {
-                Volatile.Write(ref openUntil, Stopwatch.GetTimestamp() + (long)(BreakDuration.TotalSeconds * Stopwatch.Frequency));
-            }
-
             throw Unavailable(reason, "Redis could not serve: " + reason, ex);
-        }
-        finally
-        {
-            if (probe)
-            {
-                Volatile.Write(ref probing, 0);
-            }
         }
     }
 
@@ -191,8 +172,8 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
     private readonly record struct IndexedWrite(string Index, string Key, ReadOnlyMemory<byte> Value, long TtlMilliseconds);
 
     /// <summary>Several writers in flight at once: a slow call must not hold up the others for long.</summary>
-    private sealed class SetIndexedBatcher(IConnectionMultiplexer redis)
-        : RedisScriptBatcher<IndexedWrite, bool>(redis, SetIndexedScript, "EVALSHA set-indexed", TimeSpan.FromMilliseconds(redis.TimeoutMilliseconds), maxInFlight: 4)
+    private sealed class SetIndexedBatcher(IConnectionMultiplexer redis, ResiliencePipeline circuit)
+        : RedisScriptBatcher<IndexedWrite, bool>(redis, SetIndexedScript, "EVALSHA set-indexed", TimeSpan.FromMilliseconds(redis.TimeoutMilliseconds), maxInFlight: 4, circuit)
     {
         protected override RedisKey SlotKey(IndexedWrite item) => item.Index;
 

@@ -14,6 +14,7 @@ public static class TestTelemetry
     internal static Gateway.Storage.RedisGatewayStore RedisStore(StackExchange.Redis.IConnectionMultiplexer redis)
     {
         var telemetry = Create();
-        return new(redis, telemetry, new Gateway.Storage.StoreOutage(Microsoft.Extensions.Logging.Abstractions.NullLogger<Gateway.Storage.StoreOutage>.Instance, telemetry, TimeProvider.System));
+        return new(redis, telemetry, new Gateway.Storage.StoreOutage(Microsoft.Extensions.Logging.Abstractions.NullLogger<Gateway.Storage.StoreOutage>.Instance, telemetry, TimeProvider.System),
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Gateway.Storage.RedisGatewayStore>.Instance);
     }
 }
