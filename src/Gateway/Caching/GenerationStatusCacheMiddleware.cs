@@ -30,7 +30,6 @@ internal sealed partial class GenerationStatusCacheMiddleware(
     {
         var user = context.GetGatewayUser();
         var id = (string)context.Request.RouteValues["id"]!;
-        var storeFailure = new StoreFailureLog(logger);
         CachedStatus? hit = null;
         try
         {
@@ -38,7 +37,7 @@ internal sealed partial class GenerationStatusCacheMiddleware(
         }
         catch (StoreUnavailableException ex)
         {
-            storeFailure.Report("lookup", ex);
+            LogCacheUnavailable(logger, "lookup", ex.Message);
         }
 
         if (hit is not null)
@@ -78,7 +77,7 @@ internal sealed partial class GenerationStatusCacheMiddleware(
             }
             catch (StoreUnavailableException ex)
             {
-                storeFailure.Report("claim", ex);
+                LogCacheUnavailable(logger, "claim", ex.Message);
                 claim = (true, null, null); // no lock to take: ask Genlook without one
             }
 
@@ -93,7 +92,7 @@ internal sealed partial class GenerationStatusCacheMiddleware(
             using var answer = new CaptureStream(context.Response, MaxBodyBytes);
             try
             {
-                flight.TrySetResult(await ForwardAndStoreAsync(context, user, id, answer, storeFailure));
+                flight.TrySetResult(await ForwardAndStoreAsync(context, user, id, answer));
             }
             finally
             {
@@ -103,7 +102,7 @@ internal sealed partial class GenerationStatusCacheMiddleware(
                 }
                 catch (StoreUnavailableException ex)
                 {
-                    storeFailure.Report("release", ex); // the lock expires on its own
+                    LogCacheUnavailable(logger, "release", ex.Message); // the lock expires on its own
                 }
             }
 
@@ -124,7 +123,7 @@ internal sealed partial class GenerationStatusCacheMiddleware(
     }
 
     /// <summary>Forwards with the response body captured into <paramref name="capture"/>, and caches it if it may be.</summary>
-    private async Task<CachedStatus?> ForwardAndStoreAsync(HttpContext context, IGatewayUserFeature user, string id, CaptureStream capture, StoreFailureLog storeFailure)
+    private async Task<CachedStatus?> ForwardAndStoreAsync(HttpContext context, IGatewayUserFeature user, string id, CaptureStream capture)
     {
         telemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("cache.result", "miss"));
         GatewayTelemetry.TagRequestSpan("gateway.cache", "miss");
@@ -152,7 +151,7 @@ internal sealed partial class GenerationStatusCacheMiddleware(
             }
             catch (StoreUnavailableException ex)
             {
-                storeFailure.Report("store", ex); // served uncached: Genlook's good answer is never turned into an error
+                LogCacheUnavailable(logger, "store", ex.Message); // served uncached: Genlook's good answer is never turned into an error
             }
         }
 
@@ -288,21 +287,7 @@ internal sealed partial class GenerationStatusCacheMiddleware(
     private string Ttl(CachedStatus entry) =>
         Math.Max(0, (long)Math.Ceiling((entry.ExpiresAt - time.GetUtcNow()).TotalSeconds)).ToString(CultureInfo.InvariantCulture);
 
-    /// <summary>One warning per request however many of its cache calls fail: an outage is not a log flood.</summary>
-    private sealed class StoreFailureLog(ILogger logger)
-    {
-        private bool _reported;
-
-        public void Report(string operation, StoreUnavailableException exception)
-        {
-            if (!_reported)
-            {
-                _reported = true;
-                LogCacheUnavailable(logger, operation, exception.Message);
-            }
-        }
-    }
-
-    [LoggerMessage(8001, LogLevel.Warning, "The generation status cache failed ({Operation}: {Reason}); the poll was served without it.")]
+    // Debug: the outage itself is logged once by the store (StoreOutage); a line per poll would flood the log.
+    [LoggerMessage(8001, LogLevel.Debug, "The generation status cache failed ({Operation}: {Reason}); the poll was served without it.")]
     private static partial void LogCacheUnavailable(ILogger logger, string operation, string reason);
 }
