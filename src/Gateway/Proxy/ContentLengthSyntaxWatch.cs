@@ -135,6 +135,8 @@ internal sealed class ContentLengthSyntaxWatch
         private long _observed;
         private ReadOnlySequence<byte> _last;
 
+        // Every read of every connection passes here: the pooled builder keeps a suspended read from allocating.
+        [System.Runtime.CompilerServices.AsyncMethodBuilder(typeof(System.Runtime.CompilerServices.PoolingAsyncValueTaskMethodBuilder<>))]
         public override async ValueTask<ReadResult> ReadAsync(CancellationToken cancellationToken = default) =>
             Observe(await inner.ReadAsync(cancellationToken));
 

@@ -24,14 +24,38 @@ internal sealed class UpstreamHttpClientFactory : ForwarderHttpClientFactory
     {
         public override IReadOnlyCollection<string> Fields => inner.Fields;
 
-        public override void Inject(Activity? activity, object? carrier, PropagatorSetterCallback? setter) =>
-            inner.Inject(activity, carrier, setter is null ? null : (c, name, value) =>
+        // SocketsHttpHandler passes the same static setter every time: its filtered wrapper is made once, not per request.
+        private Filtered? _filtered;
+
+        public override void Inject(Activity? activity, object? carrier, PropagatorSetterCallback? setter)
+        {
+            if (setter is null)
+            {
+                inner.Inject(activity, carrier, null);
+                return;
+            }
+
+            var filtered = _filtered;
+            if (filtered?.Setter != setter)
+            {
+                _filtered = filtered = new Filtered(setter);
+            }
+
+            inner.Inject(activity, carrier, filtered.Callback);
+        }
+
+        private sealed class Filtered(PropagatorSetterCallback setter)
+        {
+            public PropagatorSetterCallback Setter { get; } = setter;
+
+            public PropagatorSetterCallback Callback { get; } = (c, name, value) =>
             {
                 if (!name.Equals("baggage", StringComparison.OrdinalIgnoreCase) && !name.Equals("Correlation-Context", StringComparison.OrdinalIgnoreCase))
                 {
                     setter(c, name, value);
                 }
-            });
+            };
+        }
 
         public override void ExtractTraceIdAndState(object? carrier, PropagatorGetterCallback? getter, out string? traceId, out string? traceState) =>
             inner.ExtractTraceIdAndState(carrier, getter, out traceId, out traceState);
