@@ -7,6 +7,7 @@ using Genlook.Gateway.Hosting;
 using Genlook.Gateway.Idempotency;
 using Genlook.Gateway.Identity;
 using Genlook.Gateway.Observability;
+using Genlook.Gateway.OpenApi;
 using Genlook.Gateway.Ownership;
 using Genlook.Gateway.Proxy;
 using Genlook.Gateway.RateLimiting;
@@ -31,6 +32,7 @@ builder.AddGatewayCompat();
 builder.AddGatewayBodies();
 builder.AddGatewayHosting();
 builder.AddGatewayErrors();
+builder.AddGatewayOpenApi();
 
 var app = builder.Build();
 
@@ -46,6 +48,7 @@ app.UseGatewayRateLimiting();
 app.MapGatewayHealth();
 app.MapGdprApi();
 app.MapDevelopmentTokens();
+app.MapGatewayOpenApi();
 app.MapReverseProxy(proxy =>
 {
     proxy.UseMiddleware<UpstreamErrorMiddleware>();

@@ -28,7 +28,7 @@ public sealed class DevelopmentModeTests
     public async Task Development_WithNoConfiguration_ServesAWholeSessionFromTheEmbeddedEmulator()
     {
         await using var app = new DevelopmentApp(Ports.Free());
-        var client = app.CreateClient();
+        var client = app.CreateDefaultClient(new OpenApiValidatingHandler(OpenApiContract.Gateway, () => true));
 
         var tokenResponse = await client.PostAsync("/dev/token?sub=alice", null);
         Assert.Equal(HttpStatusCode.OK, tokenResponse.StatusCode);

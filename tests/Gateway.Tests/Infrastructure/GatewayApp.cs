@@ -140,11 +140,16 @@ public sealed class GatewayApp : WebApplicationFactory<Program>
         return client;
     }
 
-    public HttpClient AnonymousClient() => CreateClient(new WebApplicationFactoryClientOptions
-    {
-        AllowAutoRedirect = false,
-        BaseAddress = _kestrelAddress ?? new Uri("http://localhost"),
-    });
+    /// <summary>
+    /// Whether the clients check every answer against the gateway's OpenAPI document (<see cref="OpenApiValidatingHandler"/>).
+    /// Off only where a test makes the emulator answer what Genlook never would (a cut or malformed body), which the
+    /// gateway passes through as it is.
+    /// </summary>
+    public bool ValidateResponses { get; set; } = true;
+
+    /// <summary>No redirects followed, no cookies; every answer checked against the OpenAPI document.</summary>
+    public HttpClient AnonymousClient() =>
+        CreateDefaultClient(_kestrelAddress ?? new Uri("http://localhost"), new OpenApiValidatingHandler(OpenApiContract.Gateway, () => ValidateResponses));
 
     public override async ValueTask DisposeAsync()
     {

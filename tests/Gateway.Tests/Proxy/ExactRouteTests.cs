@@ -27,6 +27,7 @@ public sealed class ExactRouteTests : IAsyncLifetime
         ("GET", "/gdpr/jobs/job_1"),
         ("GET", "/healthz"),
         ("GET", "/readyz"),
+        ("GET", "/openapi/v1.json"),
     ];
 
     private GatewayApp _app = null!;

@@ -105,7 +105,7 @@ public sealed class ProxyRoutingTests : IAsyncLifetime
     [Fact]
     public async Task ProductWrite_WithCatalogScopeInScpArray_IsForwarded()
     {
-        var client = _app.CreateClient();
+        var client = _app.AnonymousClient();
         var token = TestTokens.For("admin", extraClaims: new Dictionary<string, object> { ["scp"] = new[] { "profile", "catalog:write" } });
         client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
