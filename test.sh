@@ -62,6 +62,30 @@ for project in tests/*/*.csproj; do
   passed=$((passed + p)); failed=$((failed + f + e + t + a)); skipped=$((skipped + total - executed))
 done
 
+# ---- OpenAPI document and TypeScript client (issue #24) -------------------------------------------------------
+# Three checks, each one test in the totals: the document lints clean (Redocly, redocly.yaml), the committed
+# clients/typescript/src/schema.d.ts is what openapi-typescript generates from it, and the client type-checks.
+# npm is required: without it, or when `npm ci` fails, all three count as failed.
+echo "== test OpenAPI document and TypeScript client (clients/typescript)"
+openapi_checks=(lint check:generated typecheck)
+export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
+if ! command -v npm >/dev/null 2>&1; then
+  echo "error: npm is required for the OpenAPI checks (Node.js 20+)" >&2
+  failed=$((failed + ${#openapi_checks[@]})); status=1
+elif ! (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error); then
+  echo "error: npm ci failed in clients/typescript" >&2
+  failed=$((failed + ${#openapi_checks[@]})); status=1
+else
+  for check in "${openapi_checks[@]}"; do
+    if (cd clients/typescript && npm run --silent "$check"); then
+      echo "  passed: npm run $check"; passed=$((passed + 1))
+    else
+      echo "  FAILED: npm run $check" >&2; failed=$((failed + 1)); status=1
+    fi
+  done
+fi
+# ---- end of the OpenAPI block -------------------------------------------------------------------------------------
+
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
   echo "error: no test ran" >&2
   status=1

@@ -781,40 +781,48 @@ export interface components {
                 "application/json": components["schemas"]["Error"];
             };
         };
-        /** @description `INTERNAL_ERROR`: a defect of the gateway (never a detail of it), or Genlook's own. */
+        /** @description `INTERNAL_ERROR`: a defect of the gateway (never a detail of it), or Genlook's own; an error page of Genlook's infrastructure passes through as it is (`text/*`). */
         InternalError: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Error"];
+                /** @example <html><body>502 Bad Gateway</body></html> */
+                "text/*": string;
             };
         };
-        /** @description `UPSTREAM_UNAVAILABLE`: Genlook refused or reset the connection. `UPSTREAM_AUTH_FAILED`: Genlook rejected the gateway's key (an operator problem). */
+        /** @description `UPSTREAM_UNAVAILABLE`: Genlook refused or reset the connection. `UPSTREAM_AUTH_FAILED`: Genlook rejected the gateway's key (an operator problem). Or an error page of Genlook's infrastructure, passed through as it is (`text/*`). */
         BadGateway: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Error"];
+                /** @example <html><body>502 Bad Gateway</body></html> */
+                "text/*": string;
             };
         };
-        /** @description `STORE_UNAVAILABLE`: the gateway's store (Redis) is down where the gateway must fail closed (ownership, `closed` rate limits, erase jobs). */
+        /** @description `STORE_UNAVAILABLE`: the gateway's store (Redis) is down where the gateway must fail closed (ownership, `closed` rate limits, erase jobs). Or an error page of Genlook's infrastructure, passed through as it is (`text/*`). */
         ServiceUnavailable: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Error"];
+                /** @example <html><body>502 Bad Gateway</body></html> */
+                "text/*": string;
             };
         };
-        /** @description `UPSTREAM_TIMEOUT`: Genlook did not answer within `Genlook:Timeout`. */
+        /** @description `UPSTREAM_TIMEOUT`: Genlook did not answer within `Genlook:Timeout`. Or an error page of Genlook's infrastructure, passed through as it is (`text/*`). */
         GatewayTimeout: {
             headers: {
                 [name: string]: unknown;
             };
             content: {
                 "application/json": components["schemas"]["Error"];
+                /** @example <html><body>502 Bad Gateway</body></html> */
+                "text/*": string;
             };
         };
         /** @description The erase job is stored and queued. */
@@ -872,7 +880,7 @@ export interface components {
          */
         RateLimit: string;
         /**
-         * @description Seconds to wait before retrying.
+         * @description When to retry (RFC 9110 §10.2.3): seconds on the gateway's own `429`; Genlook's own `429`, passed through, may carry an HTTP-date instead.
          * @example 12
          */
         "Retry-After": string;

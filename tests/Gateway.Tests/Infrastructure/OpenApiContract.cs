@@ -182,7 +182,9 @@ public sealed class OpenApiContract
             return;
         }
 
-        if (mediaType is null || content[mediaType] is not JsonObject media)
+        // The most specific documented media type or range (OpenAPI: "text/*" covers text/html).
+        var media = mediaType is null ? null : (content[mediaType] ?? content[mediaType.Split('/')[0] + "/*"] ?? content["*/*"]) as JsonObject;
+        if (media is null)
         {
             problems.Add($"{where}: media type '{mediaType}' is not documented (documented: {string.Join(", ", content.Select(c => c.Key))}).");
             return;
@@ -194,7 +196,7 @@ public sealed class OpenApiContract
         }
 
         JsonNode? instance;
-        if (mediaType.EndsWith("json", StringComparison.Ordinal))
+        if (mediaType!.EndsWith("json", StringComparison.Ordinal))
         {
             try
             {

@@ -99,6 +99,15 @@ public sealed class OpenApiContractTests
     }
 
     [Fact]
+    public void Check_GenlookAnswersPassedThrough_AreDescribed()
+    {
+        Assert.Empty(Check("GET", "/tryon/v1/products", HttpStatusCode.ServiceUnavailable, "<html><body>502 Bad Gateway</body></html>", mediaType: "text/html"));
+        Assert.Empty(Check("POST", "/tryon/v1/try-on", HttpStatusCode.TooManyRequests, """{"code":"RATE_LIMITED","message":"m","status":429}""",
+            headers: new() { ["Retry-After"] = "Sun, 06 Dec 2026 22:24:32 GMT" }));
+        Assert.Empty(Check("GET", "/tryon/v1/products/shirt-42", HttpStatusCode.NotFound, """{"code":"PRODUCT_NOT_FOUND","message":"m","status":404}"""));
+    }
+
+    [Fact]
     public async Task Handler_AnswerTheDocumentDoesNotDescribe_FailsTheRequest()
     {
         using var inner = new FixedAnswer(HttpStatusCode.OK, """{"status":"PENDING"}""");
