@@ -98,9 +98,10 @@ export interface WatchGenerationOptions {
 
 /**
  * Watches a generation over Server-Sent Events (`Accept: text/event-stream`, CONTRACT §7) with fetch, because a
- * browser `EventSource` cannot send an `Authorization` header. Resolves with the last status when the stream ends;
- * rejects with the response when the gateway answers something else than a stream (e.g. 404, 429): read it as
- * usual, or fall back to polling `GET /tryon/v1/generations/{id}`.
+ * browser `EventSource` cannot send an `Authorization` header. Resolves with the last status when the stream ends
+ * (null if it ended before any, e.g. at a gateway shutdown: watch again). Rejects with the `Response` when the gateway
+ * answers something else than a stream (e.g. 404, 429: read it as usual, or fall back to polling
+ * `GET /tryon/v1/generations/{id}`), and with the `GatewayError` body of an `error` event.
  */
 export async function watchGeneration(id: string, options: WatchGenerationOptions): Promise<Generation | null> {
   const headers = new Headers({ Accept: "text/event-stream" });
@@ -121,6 +122,9 @@ export async function watchGeneration(id: string, options: WatchGenerationOption
     if (value.event === "status") {
       last = JSON.parse(value.data) as Generation;
       options.onStatus(last);
+    } else if (value.event === "error") {
+      await reader.cancel();
+      throw JSON.parse(value.data) as GatewayError; // Genlook's error for the generation; the stream ends with it
     }
   }
   return last;

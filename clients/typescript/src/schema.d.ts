@@ -53,13 +53,13 @@ export interface paths {
         };
         /**
          * Read or watch a generation
-         * @description The generation's status, for the user who started it only (anyone else, and ids the gateway never issued: `404 GENERATION_NOT_FOUND`). Terminal statuses are cached until the result URL expires; `Cache-Status` tells hit or miss.
+         * @description The generation's status, for the user who started it only (anyone else, and ids the gateway never issued: `404 GENERATION_NOT_FOUND`, Genlook not asked). Terminal statuses are cached until the result URL expires; `Cache-Status` tells hit or miss. Every `200` JSON answer carries a strong `ETag` of the status; a GET with a matching `If-None-Match` is `304`.
          *
          *     **Watch** (CONTRACT §7), instead of polling:
-         *     - `Accept: text/event-stream`: a Server-Sent Events stream. One `status` event at once and one at every change (`event: status`, `id: <version>`, `data: <the same JSON as the plain GET>`), comment heartbeats (`: keep-alive`), resumable with `Last-Event-ID`; the stream ends after `COMPLETED` or `FAILED`, and at shutdown with a `retry:` hint.
-         *     - `Prefer: wait=<seconds>` with `If-None-Match: <etag>`: held until the status changes (`200` with the new status and `ETag`) or the wait ends (`304`); `Preference-Applied: wait=<seconds>` says the wait was honoured.
+         *     - `Accept: text/event-stream`: a Server-Sent Events stream. One `status` event at once (when the status is known) and one at every change: `event: status`, `id: <the status's ETag value>`, `data: <the same JSON as the plain GET>`. A `Last-Event-ID` equal to the current version is not sent again (a reconnect resumes). Comment heartbeats (`: heartbeat`). The stream ends after `COMPLETED` or `FAILED`; an error Genlook answers for the generation is one `error` event (`data:` the `Error` JSON) and ends it; at shutdown it ends with a `retry: <ms>` hint so the app reconnects.
+         *     - `Prefer: wait=<seconds>` with `If-None-Match: <etag>` (RFC 7240), for clients without SSE: held until the status's `ETag` differs (`200`, the new status) or the wait ends (`304`, same `ETag`); the wait is capped at 60 s and `Preference-Applied: wait=<applied>` says what was used.
          *
-         *     Opening a watch costs one `reads` permit; at most `Caching:MaxWatchesPerUser` open watches per user (more: `429 RATE_LIMITED`).
+         *     Opening a watch (stream or held GET) costs one `reads` permit; at most `Caching:MaxWatchesPerUser` open watches per user across the cluster (more: `429 RATE_LIMITED` with `Retry-After`).
          */
         get: operations["getGeneration"];
         put?: never;
@@ -890,13 +890,13 @@ export interface components {
          */
         "Cache-Status": string;
         /**
-         * @description Changes when the generation's status changes; send it back in `If-None-Match` with `Prefer: wait`.
+         * @description A strong tag of the generation's status (it changes when the status does); send it back in `If-None-Match`, alone or with `Prefer: wait`.
          * @example "3"
          */
         ETag: string;
         /** @description The document's version. */
         ETagRequired: string;
-        /** @description RFC 7240: `wait=<seconds>` when the request's `Prefer: wait` was honoured. */
+        /** @description RFC 7240: `wait=<seconds>` actually applied to the request's `Prefer: wait` (capped at 60). */
         "Preference-Applied": string;
         /**
          * @description RFC 9745: the request used a deprecated shape; the value is the date Genlook deprecated the earliest of them (`@<unix seconds>`). Migrate to the current shape.
@@ -1027,7 +1027,7 @@ export interface operations {
                  * @example wait=20
                  */
                 Prefer?: string;
-                /** @description The `ETag` of the status the client has. */
+                /** @description The `ETag` of the status the client has: `304` while it is still current. */
                 "If-None-Match"?: string;
                 /** @description SSE only: resume after this event id (a browser `EventSource` sends it when it reconnects). */
                 "Last-Event-ID"?: string;
@@ -1053,20 +1053,20 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Generation"];
                     /**
-                     * @example : keep-alive
+                     * @example : heartbeat
                      *
                      *     event: status
-                     *     id: 1
+                     *     id: 5d41402abc4b2a76
                      *     data: {"generationId":"cm8gen456xyz","status":"PROCESSING","productExternalId":"shirt-42","createdAt":"2026-05-12T10:00:00.000Z"}
                      *
                      *     event: status
-                     *     id: 2
+                     *     id: 9b74c9897bac770f
                      *     data: {"generationId":"cm8gen456xyz","status":"COMPLETED","productExternalId":"shirt-42","createdAt":"2026-05-12T10:00:00.000Z","resultImageUrl":"https://storage.example.com/result.png?X-Goog-Expires=3600"}
                      */
                     "text/event-stream": string;
                 };
             };
-            /** @description `Prefer: wait` with `If-None-Match`: the status did not change within the wait. */
+            /** @description `If-None-Match` matches the current status's `ETag` (with `Prefer: wait`: it did not change within the wait). */
             304: {
                 headers: {
                     ETag: components["headers"]["ETag"];
