@@ -72,7 +72,7 @@ export REDOCLY_TELEMETRY=off REDOCLY_SUPPRESS_UPDATE_NOTICE=true
 if ! command -v npm >/dev/null 2>&1; then
   echo "error: npm is required for the OpenAPI checks (Node.js 20+)" >&2
   failed=$((failed + ${#openapi_checks[@]})); status=1
-elif ! (cd clients/typescript && npm ci --no-audit --no-fund --loglevel=error); then
+elif ! (cd clients/typescript && npm ci --prefer-offline --no-audit --no-fund --loglevel=error); then
   echo "error: npm ci failed in clients/typescript" >&2
   failed=$((failed + ${#openapi_checks[@]})); status=1
 else

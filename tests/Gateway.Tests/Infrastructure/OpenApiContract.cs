@@ -126,7 +126,7 @@ public sealed class OpenApiContract
         CheckHeaders(where, response, headers, contentHeaders, problems);
         if (!string.Equals(method, "HEAD", StringComparison.OrdinalIgnoreCase))
         {
-            CheckBody(where, response, contentHeaders, body, problems);
+            CheckBody(where, status, response, contentHeaders, body, problems);
         }
 
         return problems;
@@ -168,7 +168,7 @@ public sealed class OpenApiContract
         }
     }
 
-    private void CheckBody(string where, JsonObject response, HttpContentHeaders? contentHeaders, string? body, List<string> problems)
+    private void CheckBody(string where, int status, JsonObject response, HttpContentHeaders? contentHeaders, string? body, List<string> problems)
     {
         var mediaType = contentHeaders?.ContentType?.MediaType;
         var hasBody = !string.IsNullOrEmpty(body);
@@ -216,6 +216,13 @@ public sealed class OpenApiContract
         foreach (var error in Evaluate(schema, instance))
         {
             problems.Add($"{where}: body {error}");
+        }
+
+        // The document's Error: "The HTTP status equals `status`" (CONTRACT §4), which a schema cannot say.
+        if (status >= 400 && instance is JsonObject errorBody && errorBody["code"] is JsonValue && errorBody["status"] is JsonValue bodyStatus &&
+            bodyStatus.TryGetValue<int>(out var stated) && stated != status)
+        {
+            problems.Add($"{where}: the error body says status {stated}.");
         }
     }
 

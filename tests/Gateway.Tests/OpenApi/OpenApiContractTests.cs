@@ -61,6 +61,14 @@ public sealed class OpenApiContractTests
     }
 
     [Fact]
+    public void Check_ErrorBodyStatusOtherThanTheHttpStatus_IsReported()
+    {
+        var problems = Check("GET", "/tryon/v1/products/shirt-42", HttpStatusCode.NotFound, """{"code":"PRODUCT_NOT_FOUND","message":"m","status":400}""");
+
+        Assert.Contains(problems, p => p.Contains("the error body says status 400", StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Check_UndocumentedRoute_IsReportedUnlessItIsRouteNotFound()
     {
         var routeNotFound = """{"code":"ROUTE_NOT_FOUND","message":"No such route on the gateway.","status":404}""";
