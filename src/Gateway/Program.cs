@@ -39,6 +39,7 @@ app.UseGatewayErrors();
 app.UseGatewayRequestFraming();
 app.UseGatewayCors();
 app.UseGatewayRequestGuard();
+app.UseDevelopmentDemoApp();
 app.UseRouting();
 app.UseGatewayIdentity();
 app.UseGatewayRateLimiting();
