@@ -11,6 +11,23 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 const dist = path.join(root, "dist");
 const check = process.argv.includes("--check");
 
+/**
+ * Packages imported by the generated client (clients/typescript) resolve from this app's node_modules, whether or not
+ * that folder has its own: the bundle must not depend on which folder ran `npm ci` first. esbuild's nodePaths only
+ * applies when the importer's own tree has no match, so this needs a resolve hook.
+ */
+const packagesFromThisApp = {
+  name: "packages-from-this-app",
+  setup(build) {
+    build.onResolve({ filter: /^[^./]/ }, async (args) => {
+      if (args.pluginData === "retry" || !path.relative(root, args.importer).startsWith("..")) {
+        return undefined;
+      }
+      return build.resolve(args.path, { kind: args.kind, resolveDir: root, pluginData: "retry" });
+    });
+  },
+};
+
 /** Same inputs, same bytes: no timestamps, no absolute paths, no source maps (the bundle is not minified). */
 async function build(outdir) {
   await rm(outdir, { recursive: true, force: true });
@@ -24,8 +41,7 @@ async function build(outdir) {
     minify: false,
     legalComments: "eof",
     charset: "utf8",
-    // The generated client (clients/typescript) imports openapi-fetch: resolve it from this app's node_modules too.
-    nodePaths: [path.join(root, "node_modules")],
+    plugins: [packagesFromThisApp],
     logLevel: "warning",
   });
   await esbuild.build({ absWorkingDir: root, entryPoints: { app: "src/styles.css" }, bundle: true, outdir, logLevel: "warning" });

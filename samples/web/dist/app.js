@@ -1,93 +1,129 @@
-// src/errors.ts
-var ApiProblem = class extends Error {
-  constructor(message, status, code, retryAfterSeconds2) {
-    super(message);
-    this.status = status;
-    this.code = code;
-    this.retryAfterSeconds = retryAfterSeconds2;
-    this.name = "ApiProblem";
+// node_modules/eventsource-parser/dist/index.js
+var ParseError = class extends Error {
+  constructor(message, options) {
+    super(message), this.name = "ParseError", this.type = options.type, this.field = options.field, this.value = options.value, this.line = options.line;
   }
-  status;
-  code;
-  retryAfterSeconds;
 };
-function retryAfterSeconds(header, now = Date.now()) {
-  if (header) {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds) && seconds >= 0) {
-      return Math.max(1, Math.ceil(seconds));
-    }
-    const date = Date.parse(header);
-    if (!Number.isNaN(date)) {
-      return Math.max(1, Math.ceil((date - now) / 1e3));
-    }
-  }
-  return 5;
+function noop(_arg) {
 }
-function isGatewayError(body) {
-  return typeof body === "object" && body !== null && typeof body.code === "string";
-}
-function problemFromResponse(action, response, body) {
-  const status = response.status;
-  const code = isGatewayError(body) ? body.code : void 0;
-  const detail = isGatewayError(body) ? body.message : void 0;
-  const problem = (message, retryAfter) => new ApiProblem(message, status, code, retryAfter);
-  switch (status) {
-    case 401:
-      return problem("Your sign-in has expired or is not valid. Please sign in again.");
-    case 403:
-      return problem(
-        action === "try-on" ? "You are not allowed to use this photo: it was uploaded by another account. Upload your own photo." : "You are not allowed to do this with your account."
-      );
-    case 404:
-      if (action === "generation" || code === "GENERATION_NOT_FOUND") {
-        return problem("This try-on was not found. It may belong to another account, or the link is wrong.");
-      }
-      if (code === "PRODUCT_NOT_FOUND") {
-        return problem("This product is no longer in the catalogue. Choose another one.");
-      }
-      return problem("Not found: the gateway does not know this address.");
-    case 413:
-      return problem("This photo is too large (max 10 MB). Choose a smaller photo.");
-    case 429: {
-      const seconds = retryAfterSeconds(response.headers.get("Retry-After"));
-      const what = action === "upload" ? "uploads" : action === "try-on" ? "try-ons" : "requests";
-      return problem(`Too many ${what} for now. You can try again in ${seconds} s.`, seconds);
+function createParser(callbacks) {
+  if (typeof callbacks == "function")
+    throw new TypeError(
+      "`callbacks` must be an object, got a function instead. Did you mean `{onEvent: fn}`?"
+    );
+  const { onEvent = noop, onError = noop, onRetry = noop, onComment } = callbacks;
+  let incompleteLine = "", isFirstChunk = true, id, data = "", eventType = "";
+  function feed(newChunk) {
+    const chunk = isFirstChunk ? newChunk.replace(/^\xEF\xBB\xBF/, "") : newChunk, [complete, incomplete] = splitLines(`${incompleteLine}${chunk}`);
+    for (const line of complete)
+      parseLine(line);
+    incompleteLine = incomplete, isFirstChunk = false;
+  }
+  function parseLine(line) {
+    if (line === "") {
+      dispatchEvent();
+      return;
+    }
+    if (line.startsWith(":")) {
+      onComment && onComment(line.slice(line.startsWith(": ") ? 2 : 1));
+      return;
+    }
+    const fieldSeparatorIndex = line.indexOf(":");
+    if (fieldSeparatorIndex !== -1) {
+      const field = line.slice(0, fieldSeparatorIndex), offset = line[fieldSeparatorIndex + 1] === " " ? 2 : 1, value = line.slice(fieldSeparatorIndex + offset);
+      processField(field, value, line);
+      return;
+    }
+    processField(line, "", line);
+  }
+  function processField(field, value, line) {
+    switch (field) {
+      case "event":
+        eventType = value;
+        break;
+      case "data":
+        data = `${data}${value}
+`;
+        break;
+      case "id":
+        id = value.includes("\0") ? void 0 : value;
+        break;
+      case "retry":
+        /^\d+$/.test(value) ? onRetry(parseInt(value, 10)) : onError(
+          new ParseError(`Invalid \`retry\` value: "${value}"`, {
+            type: "invalid-retry",
+            value,
+            line
+          })
+        );
+        break;
+      default:
+        onError(
+          new ParseError(
+            `Unknown field "${field.length > 20 ? `${field.slice(0, 20)}…` : field}"`,
+            { type: "unknown-field", field, value, line }
+          )
+        );
+        break;
     }
   }
-  if (status >= 500) {
-    return problem(`The try-on service is not available right now (${code ?? status}). Please try again in a moment.`);
+  function dispatchEvent() {
+    data.length > 0 && onEvent({
+      id,
+      event: eventType || void 0,
+      // If the data buffer's last character is a U+000A LINE FEED (LF) character,
+      // then remove the last character from the data buffer.
+      data: data.endsWith(`
+`) ? data.slice(0, -1) : data
+    }), id = void 0, data = "", eventType = "";
   }
-  return problem(detail ? `The request was refused: ${detail}` : `The request was refused (${code ?? status}).`);
+  function reset(options = {}) {
+    incompleteLine && options.consume && parseLine(incompleteLine), isFirstChunk = true, id = void 0, data = "", eventType = "", incompleteLine = "";
+  }
+  return { feed, reset };
 }
-function problemFromNetwork(error) {
-  if (error instanceof ApiProblem) {
-    return error;
+function splitLines(chunk) {
+  const lines = [];
+  let incompleteLine = "", searchIndex = 0;
+  for (; searchIndex < chunk.length; ) {
+    const crIndex = chunk.indexOf("\r", searchIndex), lfIndex = chunk.indexOf(`
+`, searchIndex);
+    let lineEnd = -1;
+    if (crIndex !== -1 && lfIndex !== -1 ? lineEnd = Math.min(crIndex, lfIndex) : crIndex !== -1 ? crIndex === chunk.length - 1 ? lineEnd = -1 : lineEnd = crIndex : lfIndex !== -1 && (lineEnd = lfIndex), lineEnd === -1) {
+      incompleteLine = chunk.slice(searchIndex);
+      break;
+    } else {
+      const line = chunk.slice(searchIndex, lineEnd);
+      lines.push(line), searchIndex = lineEnd + 1, chunk[searchIndex - 1] === "\r" && chunk[searchIndex] === `
+` && searchIndex++;
+    }
   }
-  return new ApiProblem("Could not reach the try-on service. Check your connection and try again.", void 0, void 0);
+  return [lines, incompleteLine];
 }
 
-// src/auth.ts
-async function developmentToken(baseUrl2, name) {
-  let response;
-  try {
-    response = await fetch(`${baseUrl2}/dev/token?sub=${encodeURIComponent(name)}`, { method: "POST" });
-  } catch (error) {
-    throw problemFromNetwork(error);
+// node_modules/eventsource-parser/dist/stream.js
+var EventSourceParserStream = class extends TransformStream {
+  constructor({ onError, onRetry, onComment } = {}) {
+    let parser;
+    super({
+      start(controller) {
+        parser = createParser({
+          onEvent: (event) => {
+            controller.enqueue(event);
+          },
+          onError(error) {
+            onError === "terminate" ? controller.error(error) : typeof onError == "function" && onError(error);
+          },
+          onRetry,
+          onComment
+        });
+      },
+      transform(chunk) {
+        parser.feed(chunk);
+      }
+    });
   }
-  const body = await response.json().catch(() => void 0);
-  if (!response.ok) {
-    if (response.status === 404) {
-      throw new Error("This gateway has no development sign-in (it runs outside Development): sign in with your identity provider.");
-    }
-    throw problemFromResponse("sign-in", response, body);
-  }
-  const token = body?.access_token;
-  if (typeof token !== "string") {
-    throw new Error("The gateway's development sign-in answered without a token.");
-  }
-  return token;
-}
+};
 
 // node_modules/openapi-fetch/dist/index.mjs
 var PATH_PARAM_RE = /\{[^{}]+\}/g;
@@ -565,20 +601,145 @@ function removeTrailingSlash(url) {
   return url;
 }
 
-// src/gateway-client/index.ts
+// ../../clients/typescript/src/index.ts
 function createGatewayClient(options) {
-  const client2 = createClient({ baseUrl: options.baseUrl });
-  const auth = {
+  const client2 = createClient({ baseUrl: options.baseUrl, fetch: options.fetch });
+  client2.use(bearerAuth(options.getToken));
+  return client2;
+}
+function bearerAuth(getToken2) {
+  return {
     async onRequest({ request }) {
-      const token = await options.getToken();
+      const token = await getToken2();
       if (token) {
         request.headers.set("Authorization", `Bearer ${token}`);
       }
       return request;
     }
   };
-  client2.use(auth);
-  return client2;
+}
+function isGatewayError(body) {
+  if (typeof body !== "object" || body === null) return false;
+  const candidate = body;
+  return typeof candidate.code === "string" && typeof candidate.message === "string" && typeof candidate.status === "number";
+}
+function retryAfterSeconds(response) {
+  const value = response.headers.get("Retry-After");
+  if (value === null || !/^[0-9]+$/.test(value.trim())) return null;
+  return Number.parseInt(value, 10);
+}
+function uploadImage(client2, file, options = {}) {
+  const form = new FormData();
+  form.append("file", file, options.filename ?? (file instanceof File ? file.name : "photo.jpg"));
+  if (options.crop !== void 0) form.append("crop", String(options.crop));
+  if (options.keepForDays !== void 0) form.append("keepForDays", String(options.keepForDays));
+  return client2.POST("/tryon/v1/images/upload", {
+    // The typed body describes the form's fields; the FormData built above is what is sent.
+    body: {},
+    bodySerializer: () => form,
+    params: { header: options.idempotencyKey ? { "Idempotency-Key": options.idempotencyKey } : {} },
+    signal: options.signal
+  });
+}
+async function watchGeneration(id, options) {
+  const headers = new Headers({ Accept: "text/event-stream" });
+  const token = await options.getToken();
+  if (token) headers.set("Authorization", `Bearer ${token}`);
+  const doFetch = options.fetch ?? globalThis.fetch;
+  const response = await doFetch(`${options.baseUrl}/tryon/v1/generations/${encodeURIComponent(id)}`, { headers, signal: options.signal });
+  if (!response.ok || !response.body || !(response.headers.get("Content-Type") ?? "").startsWith("text/event-stream")) {
+    throw response;
+  }
+  let last = null;
+  const events = response.body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  const reader = events.getReader();
+  for (; ; ) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    if (value.event === "status") {
+      last = JSON.parse(value.data);
+      options.onStatus(last);
+    }
+  }
+  return last;
+}
+
+// src/errors.ts
+var ApiProblem = class extends Error {
+  constructor(message, status, code, retryAfterSeconds3) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.retryAfterSeconds = retryAfterSeconds3;
+    this.name = "ApiProblem";
+  }
+  status;
+  code;
+  retryAfterSeconds;
+};
+function retryAfterSeconds2(response) {
+  return Math.max(1, retryAfterSeconds(response) ?? 5);
+}
+function problemFromResponse(action, response, body) {
+  const status = response.status;
+  const code = isGatewayError(body) ? body.code : void 0;
+  const detail = isGatewayError(body) ? body.message : void 0;
+  const problem = (message, retryAfter) => new ApiProblem(message, status, code, retryAfter);
+  switch (status) {
+    case 401:
+      return problem("Your sign-in has expired or is not valid. Please sign in again.");
+    case 403:
+      return problem(
+        action === "try-on" ? "You are not allowed to use this photo: it was uploaded by another account. Upload your own photo." : "You are not allowed to do this with your account."
+      );
+    case 404:
+      if (action === "generation" || code === "GENERATION_NOT_FOUND") {
+        return problem("This try-on was not found. It may belong to another account, or the link is wrong.");
+      }
+      if (code === "PRODUCT_NOT_FOUND") {
+        return problem("This product is no longer in the catalogue. Choose another one.");
+      }
+      return problem("Not found: the gateway does not know this address.");
+    case 413:
+      return problem("This photo is too large (max 10 MB). Choose a smaller photo.");
+    case 429: {
+      const seconds = retryAfterSeconds2(response);
+      const what = action === "upload" ? "uploads" : action === "try-on" ? "try-ons" : "requests";
+      return problem(`Too many ${what} for now. You can try again in ${seconds} s.`, seconds);
+    }
+  }
+  if (status >= 500) {
+    return problem(`The try-on service is not available right now (${code ?? status}). Please try again in a moment.`);
+  }
+  return problem(detail ? `The request was refused: ${detail}` : `The request was refused (${code ?? status}).`);
+}
+function problemFromNetwork(error) {
+  if (error instanceof ApiProblem) {
+    return error;
+  }
+  return new ApiProblem("Could not reach the try-on service. Check your connection and try again.", void 0, void 0);
+}
+
+// src/auth.ts
+async function developmentToken(baseUrl2, name) {
+  let response;
+  try {
+    response = await fetch(`${baseUrl2}/dev/token?sub=${encodeURIComponent(name)}`, { method: "POST" });
+  } catch (error) {
+    throw problemFromNetwork(error);
+  }
+  const body = await response.json().catch(() => void 0);
+  if (!response.ok) {
+    if (response.status === 404) {
+      throw new Error("This gateway has no development sign-in (it runs outside Development): sign in with your identity provider.");
+    }
+    throw problemFromResponse("sign-in", response, body);
+  }
+  const token = body?.access_token;
+  if (typeof token !== "string") {
+    throw new Error("The gateway's development sign-in answered without a token.");
+  }
+  return token;
 }
 
 // src/config.ts
@@ -599,454 +760,50 @@ function gatewayBaseUrl(location2, document2) {
   return url.origin + url.pathname.replace(/\/+$/, "");
 }
 
-// node_modules/eventsource-parser/dist/errors.js
-var ParseError = class extends Error {
-  constructor(message, options) {
-    super(message);
-    this.name = "ParseError";
-    this.type = options.type;
-    this.field = options.field;
-    this.value = options.value;
-    this.line = options.line;
-  }
-};
-
-// node_modules/eventsource-parser/dist/parse.js
-var LF = 10;
-var CR = 13;
-var SPACE = 32;
-var MAX_FIELD_PREFIX_LENGTH = 6;
-function createParser(config) {
-  if (typeof config === "function") {
-    throw new TypeError("`config` must be an object, got a function instead. Did you mean `createParser({onEvent: fn})`?");
-  }
-  const { maxBufferSize, onComment, onError, onEvent, onId, onRetry } = config;
-  const pendingFragments = [];
-  let pendingFragmentsLength = 0;
-  let bomPrefix = "";
-  let id;
-  let data = "";
-  let dataLines = 0;
-  let eventType;
-  let terminated = false;
-  let skippingLine = false;
-  let skipNextLineFeed = false;
-  function feed(chunk) {
-    if (terminated) {
-      throw new Error("Cannot feed parser: it was terminated after exceeding the configured max buffer size. Call `reset()` to resume parsing.");
-    }
-    if (bomPrefix !== void 0) {
-      chunk = bomPrefix + chunk;
-      if (chunk === "" || chunk === "ï" || chunk === "ï»") {
-        bomPrefix = chunk;
-        return;
-      }
-      bomPrefix = void 0;
-      chunk = chunk.replace(/^(?:\uFEFF|\xEF\xBB\xBF)/, "");
-    }
-    if (skippingLine || skipNextLineFeed) {
-      chunk = resumeAfterSkip(chunk);
-      if (!chunk) {
-        return;
-      }
-    }
-    if (!pendingFragments.length) {
-      const trailing = processLines(chunk);
-      if (trailing !== "") {
-        storeTrailing(trailing);
-      }
-      checkForBufferOverflow();
-      return;
-    }
-    if (chunk.indexOf("\n") === -1 && chunk.indexOf("\r") === -1) {
-      if (pendingFragmentsLength < MAX_FIELD_PREFIX_LENGTH) {
-        const head = pendingFragments.join("") + chunk.slice(0, MAX_FIELD_PREFIX_LENGTH - pendingFragmentsLength);
-        if (!shouldBufferTrailing(head)) {
-          pendingFragments.length = 0;
-          pendingFragmentsLength = 0;
-          skippingLine = true;
-          return;
-        }
-      }
-      pendingFragments.push(chunk);
-      pendingFragmentsLength += chunk.length;
-      checkForBufferOverflow();
-      return;
-    }
-    pendingFragments.push(chunk);
-    const input = pendingFragments.join("");
-    pendingFragments.length = 0;
-    pendingFragmentsLength = 0;
-    storeTrailing(processLines(input));
-    checkForBufferOverflow();
-  }
-  function resumeAfterSkip(chunk) {
-    if (chunk.length === 0) {
-      return chunk;
-    }
-    if (skipNextLineFeed) {
-      skipNextLineFeed = false;
-      return chunk.charCodeAt(0) === LF ? chunk.slice(1) : chunk;
-    }
-    const crIndex = chunk.indexOf("\r");
-    const lfIndex = chunk.indexOf("\n");
-    const lineEnd = crIndex === -1 ? lfIndex : lfIndex === -1 ? crIndex : crIndex < lfIndex ? crIndex : lfIndex;
-    if (lineEnd === -1) {
-      return "";
-    }
-    if (lineEnd === chunk.length - 1 && chunk.charCodeAt(lineEnd) === CR) {
-      skippingLine = false;
-      skipNextLineFeed = true;
-      return "";
-    }
-    skippingLine = false;
-    return chunk.slice(lineEnd + (chunk.charCodeAt(lineEnd) === CR && chunk.charCodeAt(lineEnd + 1) === LF ? 2 : 1));
-  }
-  function storeTrailing(trailing) {
-    if (!trailing)
-      return;
-    if (trailing.charCodeAt(trailing.length - 1) === CR) {
-      parseLine(trailing, 0, trailing.length - 1);
-      if (checkForBufferOverflow())
-        return;
-      skipNextLineFeed = true;
-      return;
-    }
-    if (shouldBufferTrailing(trailing)) {
-      pendingFragments.push(trailing);
-      pendingFragmentsLength = trailing.length;
-      return;
-    }
-    skippingLine = true;
-  }
-  function shouldBufferTrailing(trailing) {
-    const firstCharCode = trailing.charCodeAt(0);
-    return firstCharCode === 58 && !!onComment || firstCharCode === 100 && isPotentialField(trailing, "data") || firstCharCode === 101 && isPotentialField(trailing, "event") || firstCharCode === 105 && isPotentialField(trailing, "id") || firstCharCode === 114 && isPotentialField(trailing, "retry");
-  }
-  function checkForBufferOverflow() {
-    if (terminated)
-      return true;
-    if (maxBufferSize === void 0)
-      return false;
-    if (pendingFragmentsLength + data.length <= maxBufferSize)
-      return false;
-    terminated = true;
-    pendingFragments.length = 0;
-    pendingFragmentsLength = 0;
-    id = void 0;
-    data = "";
-    dataLines = 0;
-    eventType = void 0;
-    skippingLine = false;
-    skipNextLineFeed = false;
-    onError === null || onError === void 0 ? void 0 : onError(new ParseError(`Buffered data exceeded max buffer size of ${maxBufferSize} characters`, {
-      type: "max-buffer-size-exceeded"
-    }));
-    return true;
-  }
-  function processLines(chunk) {
-    let searchIndex = 0;
-    if (chunk.indexOf("\r") === -1) {
-      let lfIndex2 = chunk.indexOf("\n", searchIndex);
-      while (lfIndex2 !== -1) {
-        if (searchIndex === lfIndex2) {
-          if (id !== void 0) {
-            onId === null || onId === void 0 ? void 0 : onId(id);
-          }
-          if (dataLines > 0) {
-            onEvent === null || onEvent === void 0 ? void 0 : onEvent({ id, event: eventType, data });
-          }
-          id = void 0;
-          data = "";
-          dataLines = 0;
-          eventType = void 0;
-          searchIndex = lfIndex2 + 1;
-          lfIndex2 = chunk.indexOf("\n", searchIndex);
-          continue;
-        }
-        const firstCharCode = chunk.charCodeAt(searchIndex);
-        if (isDataPrefix(chunk, searchIndex, firstCharCode)) {
-          const valueStart = chunk.charCodeAt(searchIndex + 5) === SPACE ? searchIndex + 6 : searchIndex + 5;
-          const value = chunk.slice(valueStart, lfIndex2);
-          if (dataLines === 0 && chunk.charCodeAt(lfIndex2 + 1) === LF) {
-            if (id !== void 0) {
-              onId === null || onId === void 0 ? void 0 : onId(id);
-            }
-            onEvent === null || onEvent === void 0 ? void 0 : onEvent({ id, event: eventType, data: value });
-            id = void 0;
-            data = "";
-            eventType = void 0;
-            searchIndex = lfIndex2 + 2;
-            lfIndex2 = chunk.indexOf("\n", searchIndex);
-            continue;
-          }
-          data = dataLines === 0 ? value : `${data}
-${value}`;
-          dataLines++;
-        } else if (isEventPrefix(chunk, searchIndex, firstCharCode)) {
-          eventType = chunk.slice(chunk.charCodeAt(searchIndex + 6) === SPACE ? searchIndex + 7 : searchIndex + 6, lfIndex2) || void 0;
-        } else {
-          parseLine(chunk, searchIndex, lfIndex2);
-        }
-        if (checkForBufferOverflow())
-          return "";
-        searchIndex = lfIndex2 + 1;
-        lfIndex2 = chunk.indexOf("\n", searchIndex);
-      }
-      return chunk.slice(searchIndex);
-    }
-    let crIndex = chunk.indexOf("\r", searchIndex);
-    let lfIndex = chunk.indexOf("\n", searchIndex);
-    while (searchIndex < chunk.length) {
-      let lineEnd = -1;
-      if (crIndex !== -1 && lfIndex !== -1) {
-        lineEnd = crIndex < lfIndex ? crIndex : lfIndex;
-      } else if (crIndex !== -1) {
-        if (crIndex === chunk.length - 1) {
-          lineEnd = -1;
-        } else {
-          lineEnd = crIndex;
-        }
-      } else if (lfIndex !== -1) {
-        lineEnd = lfIndex;
-      }
-      if (lineEnd === -1) {
-        break;
-      }
-      parseLine(chunk, searchIndex, lineEnd);
-      if (checkForBufferOverflow())
-        return "";
-      searchIndex = lineEnd + 1;
-      if (chunk.charCodeAt(searchIndex - 1) === CR && chunk.charCodeAt(searchIndex) === LF) {
-        searchIndex++;
-      }
-      if (crIndex !== -1 && crIndex < searchIndex) {
-        crIndex = chunk.indexOf("\r", searchIndex);
-      }
-      if (lfIndex !== -1 && lfIndex < searchIndex) {
-        lfIndex = chunk.indexOf("\n", searchIndex);
-      }
-    }
-    return chunk.slice(searchIndex);
-  }
-  function parseLine(chunk, start, end) {
-    if (start === end) {
-      dispatchEvent();
-      return;
-    }
-    const firstCharCode = chunk.charCodeAt(start);
-    if (isDataPrefix(chunk, start, firstCharCode)) {
-      const valueStart = chunk.charCodeAt(start + 5) === SPACE ? start + 6 : start + 5;
-      const value2 = chunk.slice(valueStart, end);
-      data = dataLines === 0 ? value2 : `${data}
-${value2}`;
-      dataLines++;
-      return;
-    }
-    if (isEventPrefix(chunk, start, firstCharCode)) {
-      eventType = chunk.slice(chunk.charCodeAt(start + 6) === SPACE ? start + 7 : start + 6, end) || void 0;
-      return;
-    }
-    if (firstCharCode === 105 && chunk.charCodeAt(start + 1) === 100 && chunk.charCodeAt(start + 2) === 58) {
-      const value2 = chunk.slice(chunk.charCodeAt(start + 3) === SPACE ? start + 4 : start + 3, end);
-      if (!value2.includes("\0"))
-        id = value2;
-      return;
-    }
-    if (firstCharCode === 58) {
-      if (onComment) {
-        const line2 = chunk.slice(start, end);
-        onComment(line2.slice(chunk.charCodeAt(start + 1) === SPACE ? 2 : 1));
-      }
-      return;
-    }
-    const line = chunk.slice(start, end);
-    const fieldSeparatorIndex = line.indexOf(":");
-    if (fieldSeparatorIndex === -1) {
-      processField(line, "", line);
-      return;
-    }
-    const field = line.slice(0, fieldSeparatorIndex);
-    const offset = line.charCodeAt(fieldSeparatorIndex + 1) === SPACE ? 2 : 1;
-    const value = line.slice(fieldSeparatorIndex + offset);
-    processField(field, value, line);
-  }
-  function processField(field, value, line) {
-    switch (field) {
-      case "event":
-        eventType = value || void 0;
-        break;
-      case "data":
-        data = dataLines === 0 ? value : `${data}
-${value}`;
-        dataLines++;
-        break;
-      case "id":
-        if (!value.includes("\0"))
-          id = value;
-        break;
-      case "retry":
-        if (/^\d+$/.test(value)) {
-          onRetry === null || onRetry === void 0 ? void 0 : onRetry(parseInt(value, 10));
-        } else {
-          onError === null || onError === void 0 ? void 0 : onError(new ParseError(`Invalid \`retry\` value: "${value}"`, {
-            type: "invalid-retry",
-            value,
-            line
-          }));
-        }
-        break;
-      default:
-        onError === null || onError === void 0 ? void 0 : onError(new ParseError(`Unknown field "${field.length > 20 ? `${field.slice(0, 20)}…` : field}"`, { type: "unknown-field", field, value, line }));
-        break;
-    }
-  }
-  function dispatchEvent() {
-    if (id !== void 0) {
-      onId === null || onId === void 0 ? void 0 : onId(id);
-    }
-    if (dataLines > 0) {
-      onEvent === null || onEvent === void 0 ? void 0 : onEvent({
-        id,
-        event: eventType,
-        data
-      });
-    }
-    id = void 0;
-    data = "";
-    dataLines = 0;
-    eventType = void 0;
-  }
-  function reset(options = {}) {
-    if (options.consume && pendingFragments.length > 0) {
-      const incompleteLine = pendingFragments.join("");
-      parseLine(incompleteLine, 0, incompleteLine.length);
-    }
-    bomPrefix = "";
-    id = void 0;
-    data = "";
-    dataLines = 0;
-    eventType = void 0;
-    pendingFragments.length = 0;
-    pendingFragmentsLength = 0;
-    terminated = false;
-    skippingLine = false;
-    skipNextLineFeed = false;
-  }
-  return { feed, reset };
-}
-function isDataPrefix(chunk, i, firstCharCode) {
-  return firstCharCode === 100 && chunk.charCodeAt(i + 1) === 97 && chunk.charCodeAt(i + 2) === 116 && chunk.charCodeAt(i + 3) === 97 && chunk.charCodeAt(i + 4) === 58;
-}
-function isEventPrefix(chunk, i, firstCharCode) {
-  return firstCharCode === 101 && chunk.charCodeAt(i + 1) === 118 && chunk.charCodeAt(i + 2) === 101 && chunk.charCodeAt(i + 3) === 110 && chunk.charCodeAt(i + 4) === 116 && chunk.charCodeAt(i + 5) === 58;
-}
-function isPotentialField(line, field) {
-  let i = 1;
-  while (i < line.length && i < field.length) {
-    if (line.charCodeAt(i) !== field.charCodeAt(i)) {
-      return false;
-    }
-    i++;
-  }
-  return line.length <= field.length || line.charCodeAt(field.length) === 58;
-}
-
-// node_modules/eventsource-parser/dist/stream.js
-var EventSourceParserStream = class extends TransformStream {
-  constructor({ onError, onRetry, onComment, onId, maxBufferSize } = {}) {
-    let parser;
-    super({
-      start(controller) {
-        parser = createParser({
-          onEvent: (event) => {
-            controller.enqueue(event);
-          },
-          onError(error) {
-            if (typeof onError === "function") {
-              onError(error);
-            }
-            if (onError === "terminate" || error.type === "max-buffer-size-exceeded") {
-              controller.error(error);
-            }
-          },
-          onRetry,
-          onComment,
-          onId,
-          maxBufferSize
-        });
-      },
-      transform(chunk) {
-        parser.feed(chunk);
-      }
-    });
-  }
-};
-
 // src/watch.ts
 var defaults = { pollIntervalMs: 1e3, maxWaitMs: 5 * 60 * 1e3 };
-var path = "/tryon/v1/generations/{id}";
 var isDone = (generation) => generation.status === "COMPLETED" || generation.status === "FAILED";
-async function watchGeneration(client2, id, callbacks, signal, options = defaults) {
+async function followGeneration(gateway, id, callbacks, signal, options = defaults) {
   const deadline = Date.now() + options.maxWaitMs;
-  const last = await watchLive(client2, id, callbacks, signal);
+  const last = await watchLive(gateway, id, callbacks, signal);
   if (last && isDone(last)) {
     return last;
   }
   callbacks.onMode("polling");
-  return poll(client2, id, callbacks, signal, options, deadline, last !== void 0);
+  return poll(gateway.client, id, callbacks, signal, options, deadline, last !== void 0);
 }
-async function watchLive(client2, id, callbacks, signal) {
-  let answer;
+async function watchLive(gateway, id, callbacks, signal) {
+  let last;
   try {
-    answer = await client2.GET(path, { params: { path: { id } }, headers: { Accept: "text/event-stream" }, parseAs: "stream", signal });
-  } catch (error) {
+    const final = await watchGeneration(id, {
+      baseUrl: gateway.baseUrl,
+      getToken: gateway.getToken,
+      signal,
+      onStatus: (generation) => {
+        if (last === void 0) {
+          callbacks.onMode("live");
+        }
+        last = generation;
+        callbacks.onStatus(generation);
+      }
+    });
+    return final ?? last;
+  } catch (thrown) {
     signal.throwIfAborted();
-    return void 0;
-  }
-  const { response } = answer;
-  if (!response.ok) {
-    if (response.status === 401 || response.status === 403 || response.status === 404) {
-      throw problemFromResponse("generation", response, answer.error);
+    if (!(thrown instanceof Response)) {
+      return last;
     }
-    return void 0;
-  }
-  const body = answer.data;
-  if (!body) {
-    return void 0;
-  }
-  if (!(response.headers.get("Content-Type") ?? "").startsWith("text/event-stream")) {
-    try {
-      const generation = await new Response(body).json();
+    const response = thrown;
+    const body = await response.json().catch(() => void 0);
+    if (response.status === 401 || response.status === 403 || response.status === 404) {
+      throw problemFromResponse("generation", response, body);
+    }
+    if (response.ok && typeof body === "object" && body !== null && "status" in body) {
+      const generation = body;
       callbacks.onStatus(generation);
       return generation;
-    } catch {
-      signal.throwIfAborted();
-      return void 0;
     }
-  }
-  callbacks.onMode("live");
-  let last;
-  const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
-  try {
-    for (; ; ) {
-      const { value, done } = await events.read();
-      if (done) {
-        return last;
-      }
-      if (value.event === "status") {
-        last = JSON.parse(value.data);
-        callbacks.onStatus(last);
-        if (isDone(last)) {
-          return last;
-        }
-      }
-    }
-  } catch {
-    signal.throwIfAborted();
-    return last;
-  } finally {
-    events.cancel().catch(() => void 0);
+    return void 0;
   }
 }
 async function poll(client2, id, callbacks, signal, options, deadline, waitFirst) {
@@ -1057,7 +814,7 @@ async function poll(client2, id, callbacks, signal, options, deadline, waitFirst
     wait = options.pollIntervalMs;
     let answer;
     try {
-      answer = await client2.GET(path, { params: { path: { id } }, headers: { Accept: "application/json" }, signal });
+      answer = await client2.GET("/tryon/v1/generations/{id}", { params: { path: { id } }, signal });
     } catch (error) {
       signal.throwIfAborted();
       if (++failures >= 3) {
@@ -1068,7 +825,7 @@ async function poll(client2, id, callbacks, signal, options, deadline, waitFirst
     }
     const { response } = answer;
     if (response.status === 429) {
-      const seconds = retryAfterSeconds(response.headers.get("Retry-After"));
+      const seconds = retryAfterSeconds2(response);
       callbacks.onWaiting(seconds);
       wait = seconds * 1e3;
       continue;
@@ -1080,11 +837,10 @@ async function poll(client2, id, callbacks, signal, options, deadline, waitFirst
     if (!answer.data) {
       throw problemFromResponse("generation", response, answer.error);
     }
-    const generation = answer.data;
     failures = 0;
-    callbacks.onStatus(generation);
-    if (isDone(generation)) {
-      return generation;
+    callbacks.onStatus(answer.data);
+    if (isDone(answer.data)) {
+      return answer.data;
     }
   }
   throw new ApiProblem("This try-on is taking much longer than usual. Open it again later from its link.", void 0, void 0);
@@ -1152,11 +908,12 @@ var state = {
   /** Controls held back by a 429 until their countdown ends. */
   coolingDown: /* @__PURE__ */ new Set()
 };
+var getToken = () => state.token;
 var baseUrl;
 var client;
 try {
   baseUrl = gatewayBaseUrl(location, document);
-  client = createGatewayClient({ baseUrl, getToken: () => state.token });
+  client = createGatewayClient({ baseUrl, getToken });
   ui.gatewayAddress.textContent = baseUrl;
 } catch (error) {
   ui.gatewayAddress.textContent = "not set";
@@ -1290,17 +1047,7 @@ ui.photoInput.addEventListener("change", async () => {
   refreshControls();
   show(ui.photoStatus, "Uploading your photo…");
   try {
-    const form = new FormData();
-    form.append("file", file, file.name);
-    const uploaded = await call(
-      "upload",
-      () => client.POST("/tryon/v1/images/upload", {
-        // FormData goes as is: the browser writes the multipart body and its boundary.
-        body: form,
-        bodySerializer: (body) => body,
-        headers: { "Idempotency-Key": idempotencyKey() }
-      })
-    );
+    const uploaded = await call("upload", () => uploadImage(client, file, { filename: file.name, idempotencyKey: idempotencyKey() }));
     state.imageId = uploaded.imageId;
     show(ui.photoStatus, "Photo uploaded.");
   } catch (error) {
@@ -1377,7 +1124,10 @@ ui.tryOnButton.addEventListener("click", async () => {
   state.starting = true;
   refreshControls();
   try {
-    const started = await call("try-on", () => client.POST("/tryon/v1/try-on", { body, headers: { "Idempotency-Key": idempotencyKey() } }));
+    const started = await call(
+      "try-on",
+      () => client.POST("/tryon/v1/try-on", { body, params: { header: { "Idempotency-Key": idempotencyKey() } } })
+    );
     history.replaceState(null, "", `#generation=${encodeURIComponent(started.generationId)}`);
     void follow(started.generationId, true);
   } catch (error) {
@@ -1411,7 +1161,7 @@ async function follow(id, withPhoto) {
   show(ui.tryOnStatus, "Checking your try-on…");
   refreshControls();
   try {
-    const final = await watchGeneration(client, id, {
+    const final = await followGeneration({ client, baseUrl, getToken }, id, {
       onStatus: (generation) => {
         ui.progress.value = progressValue[generation.status];
         show(ui.tryOnStatus, statusText[generation.status]);

@@ -1,6 +1,4 @@
-import type { components } from "./client";
-
-type GatewayErrorBody = components["schemas"]["Error"];
+import { isGatewayError, retryAfterSeconds as retryAfterHeader } from "./client";
 
 /** What went wrong with a call, in terms a person can act on; `retryAfterSeconds` is set for 429s. */
 export class ApiProblem extends Error {
@@ -18,25 +16,9 @@ export class ApiProblem extends Error {
 /** Which call failed: the same status reads differently for a photo upload and a generation lookup. */
 export type Action = "sign-in" | "upload" | "catalogue" | "try-on" | "generation";
 
-/** `Retry-After` is seconds or an HTTP date (RFC 9110 §10.2.3); at least 1 s, so a countdown is always shown. */
-export function retryAfterSeconds(header: string | null, now = Date.now()): number {
-  if (header) {
-    const seconds = Number(header);
-    if (Number.isFinite(seconds) && seconds >= 0) {
-      return Math.max(1, Math.ceil(seconds));
-    }
-
-    const date = Date.parse(header);
-    if (!Number.isNaN(date)) {
-      return Math.max(1, Math.ceil((date - now) / 1000));
-    }
-  }
-
-  return 5;
-}
-
-function isGatewayError(body: unknown): body is GatewayErrorBody {
-  return typeof body === "object" && body !== null && typeof (body as GatewayErrorBody).code === "string";
+/** A 429's `Retry-After` in seconds (the gateway sends seconds), at least 1 so a countdown is always shown; 5 without one. */
+export function retryAfterSeconds(response: Response): number {
+  return Math.max(1, retryAfterHeader(response) ?? 5);
 }
 
 /** Turns a refused answer (the gateway's or Genlook's error shape, CONTRACT §4) into a message for the person. */
@@ -66,7 +48,7 @@ export function problemFromResponse(action: Action, response: Response, body: un
     case 413:
       return problem("This photo is too large (max 10 MB). Choose a smaller photo.");
     case 429: {
-      const seconds = retryAfterSeconds(response.headers.get("Retry-After"));
+      const seconds = retryAfterSeconds(response);
       const what = action === "upload" ? "uploads" : action === "try-on" ? "try-ons" : "requests";
       return problem(`Too many ${what} for now. You can try again in ${seconds} s.`, seconds);
     }

@@ -1,11 +1,8 @@
 import { developmentToken } from "./auth";
-import { createGatewayClient, type GatewayClient, type components } from "./client";
+import { createGatewayClient, uploadImage, type GatewayClient, type Generation, type Product, type TryOnRequest } from "./client";
 import { gatewayBaseUrl } from "./config";
 import { ApiProblem, problemFromNetwork, problemFromResponse, type Action } from "./errors";
-import { isDone, watchGeneration, type Generation } from "./watch";
-
-type Product = components["schemas"]["Product"];
-type TryOnRequest = components["schemas"]["TryOnRequest"];
+import { followGeneration, isDone } from "./watch";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
 
@@ -55,11 +52,12 @@ const state = {
   coolingDown: new Set<HTMLElement>(),
 };
 
+const getToken = () => state.token;
 let baseUrl: string;
 let client: GatewayClient;
 try {
   baseUrl = gatewayBaseUrl(location, document);
-  client = createGatewayClient({ baseUrl, getToken: () => state.token });
+  client = createGatewayClient({ baseUrl, getToken });
   ui.gatewayAddress.textContent = baseUrl;
 } catch (error) {
   ui.gatewayAddress.textContent = "not set";
@@ -212,16 +210,7 @@ ui.photoInput.addEventListener("change", async () => {
   refreshControls();
   show(ui.photoStatus, "Uploading your photo…");
   try {
-    const form = new FormData();
-    form.append("file", file, file.name);
-    const uploaded = await call("upload", () =>
-      client.POST("/tryon/v1/images/upload", {
-        // FormData goes as is: the browser writes the multipart body and its boundary.
-        body: form as unknown as { file: string },
-        bodySerializer: (body) => body as unknown as FormData,
-        headers: { "Idempotency-Key": idempotencyKey() },
-      }),
-    );
+    const uploaded = await call("upload", () => uploadImage(client, file, { filename: file.name, idempotencyKey: idempotencyKey() }));
     state.imageId = uploaded.imageId;
     show(ui.photoStatus, "Photo uploaded.");
   } catch (error) {
@@ -306,7 +295,9 @@ ui.tryOnButton.addEventListener("click", async () => {
   refreshControls();
   try {
     // A key per click: if the answer is lost and the app retries, Genlook is not charged twice.
-    const started = await call("try-on", () => client.POST("/tryon/v1/try-on", { body, headers: { "Idempotency-Key": idempotencyKey() } }));
+    const started = await call("try-on", () =>
+      client.POST("/tryon/v1/try-on", { body, params: { header: { "Idempotency-Key": idempotencyKey() } } }),
+    );
     history.replaceState(null, "", `#generation=${encodeURIComponent(started.generationId)}`);
     void follow(started.generationId, true);
   } catch (error) {
@@ -343,7 +334,7 @@ async function follow(id: string, withPhoto: boolean) {
   refreshControls();
 
   try {
-    const final = await watchGeneration(client, id, {
+    const final = await followGeneration({ client, baseUrl, getToken }, id, {
       onStatus: (generation) => {
         ui.progress.value = progressValue[generation.status];
         show(ui.tryOnStatus, statusText[generation.status]);

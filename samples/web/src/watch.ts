@@ -1,11 +1,15 @@
-import { EventSourceParserStream } from "eventsource-parser/stream";
-import type { GatewayClient, components } from "./client";
+import { watchGeneration, type GatewayClient, type Generation } from "./client";
 import { ApiProblem, problemFromNetwork, problemFromResponse, retryAfterSeconds } from "./errors";
-
-export type Generation = components["schemas"]["Generation"];
 
 /** `live`: the gateway's Server-Sent Events watch; `polling`: the plain GET, once a second. */
 export type WatchMode = "live" | "polling";
+
+/** What the watch needs: the typed client for the plain GET, the base URL and token for the event stream. */
+export interface GatewayAccess {
+  client: GatewayClient;
+  baseUrl: string;
+  getToken: () => string | undefined;
+}
 
 export interface WatchCallbacks {
   onStatus(generation: Generation): void;
@@ -21,89 +25,67 @@ export interface WatchOptions {
 }
 
 const defaults: WatchOptions = { pollIntervalMs: 1000, maxWaitMs: 5 * 60 * 1000 };
-const path = "/tryon/v1/generations/{id}" as const;
 
 export const isDone = (generation: Generation) => generation.status === "COMPLETED" || generation.status === "FAILED";
 
 /**
- * Follows a generation until it is COMPLETED or FAILED. First the watch (CONTRACT §7): `Accept: text/event-stream`
- * read with fetch and a stream reader, because EventSource cannot send the Authorization header. When the answer is
- * not an event stream (a gateway without the watch answers the plain status) or the stream breaks, it polls the plain
- * GET. 401/403/404 end the watch with the problem; anything else is left to the polling, which waits out 429s.
+ * Follows a generation until it is COMPLETED or FAILED. First the watch (CONTRACT §7: `Accept: text/event-stream`,
+ * read with fetch by the client's watchGeneration, because EventSource cannot send the Authorization header). When
+ * the answer is not an event stream (a gateway without the watch answers the plain status) or the stream breaks, it
+ * polls the plain GET. 401/403/404 end the watch with the problem; anything else is left to the polling, which
+ * waits out 429s.
  */
-export async function watchGeneration(
-  client: GatewayClient,
+export async function followGeneration(
+  gateway: GatewayAccess,
   id: string,
   callbacks: WatchCallbacks,
   signal: AbortSignal,
   options: WatchOptions = defaults,
 ): Promise<Generation> {
   const deadline = Date.now() + options.maxWaitMs;
-  const last = await watchLive(client, id, callbacks, signal);
+  const last = await watchLive(gateway, id, callbacks, signal);
   if (last && isDone(last)) {
     return last;
   }
 
   callbacks.onMode("polling");
-  return poll(client, id, callbacks, signal, options, deadline, last !== undefined);
+  return poll(gateway.client, id, callbacks, signal, options, deadline, last !== undefined);
 }
 
-async function watchLive(client: GatewayClient, id: string, callbacks: WatchCallbacks, signal: AbortSignal): Promise<Generation | undefined> {
-  let answer;
+async function watchLive(gateway: GatewayAccess, id: string, callbacks: WatchCallbacks, signal: AbortSignal): Promise<Generation | undefined> {
+  let last: Generation | undefined;
   try {
-    answer = await client.GET(path, { params: { path: { id } }, headers: { Accept: "text/event-stream" }, parseAs: "stream", signal });
-  } catch (error) {
+    const final = await watchGeneration(id, {
+      baseUrl: gateway.baseUrl,
+      getToken: gateway.getToken,
+      signal,
+      onStatus: (generation) => {
+        if (last === undefined) {
+          callbacks.onMode("live");
+        }
+        last = generation;
+        callbacks.onStatus(generation);
+      },
+    });
+    return final ?? last;
+  } catch (thrown) {
     signal.throwIfAborted();
-    return undefined; // no answer: the polling tries again, and reports the network problem if it persists
-  }
-
-  const { response } = answer;
-  if (!response.ok) {
-    if (response.status === 401 || response.status === 403 || response.status === 404) {
-      throw problemFromResponse("generation", response, answer.error);
+    if (!(thrown instanceof Response)) {
+      return last; // no answer, or the stream broke: the polling takes over (and reports a lasting network problem)
     }
-    return undefined;
-  }
 
-  const body = answer.data;
-  if (!body) {
-    return undefined;
-  }
-
-  if (!(response.headers.get("Content-Type") ?? "").startsWith("text/event-stream")) {
-    // The gateway has no watch and answered the plain GET: that is the first status.
-    try {
-      const generation = (await new Response(body).json()) as Generation;
+    const response = thrown;
+    const body: unknown = await response.json().catch(() => undefined);
+    if (response.status === 401 || response.status === 403 || response.status === 404) {
+      throw problemFromResponse("generation", response, body);
+    }
+    if (response.ok && typeof body === "object" && body !== null && "status" in body) {
+      // The gateway has no watch and answered the plain GET: that is the first status.
+      const generation = body as Generation;
       callbacks.onStatus(generation);
       return generation;
-    } catch {
-      signal.throwIfAborted();
-      return undefined;
     }
-  }
-
-  callbacks.onMode("live");
-  let last: Generation | undefined;
-  const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream()).getReader();
-  try {
-    for (;;) {
-      const { value, done } = await events.read();
-      if (done) {
-        return last;
-      }
-      if (value.event === "status") {
-        last = JSON.parse(value.data) as Generation;
-        callbacks.onStatus(last);
-        if (isDone(last)) {
-          return last;
-        }
-      }
-    }
-  } catch {
-    signal.throwIfAborted();
-    return last; // the stream broke (connection lost, bad event): the polling takes over
-  } finally {
-    events.cancel().catch(() => undefined);
+    return undefined;
   }
 }
 
@@ -124,7 +106,7 @@ async function poll(
 
     let answer;
     try {
-      answer = await client.GET(path, { params: { path: { id } }, headers: { Accept: "application/json" }, signal });
+      answer = await client.GET("/tryon/v1/generations/{id}", { params: { path: { id } }, signal });
     } catch (error) {
       signal.throwIfAborted();
       if (++failures >= 3) {
@@ -136,7 +118,7 @@ async function poll(
 
     const { response } = answer;
     if (response.status === 429) {
-      const seconds = retryAfterSeconds(response.headers.get("Retry-After"));
+      const seconds = retryAfterSeconds(response);
       callbacks.onWaiting(seconds);
       wait = seconds * 1000;
       continue;
@@ -149,12 +131,10 @@ async function poll(
       throw problemFromResponse("generation", response, answer.error);
     }
 
-    // Asked with Accept: application/json, the plain GET answers the JSON status (the document lists both types).
-    const generation = answer.data as Generation;
     failures = 0;
-    callbacks.onStatus(generation);
-    if (isDone(generation)) {
-      return generation;
+    callbacks.onStatus(answer.data);
+    if (isDone(answer.data)) {
+      return answer.data;
     }
   }
 
