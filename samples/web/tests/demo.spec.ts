@@ -125,6 +125,41 @@ test("a photo over 10 MB gets a clear message, on a phone-width screen", async (
   }
 });
 
+test("no answer, or a 5xx: a message says so and the button works again", async ({ page }) => {
+  // A lost connection and a gateway error cannot be caused on demand through a healthy gateway: the browser's
+  // network layer stands in for them on the try-on call only.
+  const answers: ("abort" | "502")[] = ["abort", "502"];
+  await page.route("**/tryon/v1/try-on", (route) => {
+    const next = answers.shift();
+    if (next === "abort") {
+      return route.abort("connectionrefused");
+    }
+    if (next === "502") {
+      return route.fulfill({ status: 502, contentType: "application/json", body: JSON.stringify({ code: "UPSTREAM_UNAVAILABLE", message: "Genlook could not be reached.", status: 502 }) });
+    }
+    return route.continue();
+  });
+
+  await page.goto("/");
+  await signIn(page, "heidi");
+  await uploadPhoto(page, await portraitPng(page));
+  await page.getByLabel("Red T-shirt").check();
+  const tryOn = page.getByRole("button", { name: "Try it on" });
+  const message = page.locator("#try-on-message");
+
+  await tryOn.click();
+  await expect(message).toHaveText("Could not reach the try-on service. Check your connection and try again.");
+  await expect(tryOn).toBeEnabled();
+
+  await tryOn.click();
+  await expect(message).toHaveText("The try-on service is not available right now (UPSTREAM_UNAVAILABLE). Please try again in a moment.");
+  await expect(tryOn).toBeEnabled();
+
+  await tryOn.click();
+  await expect(page.locator("#try-on-status")).toHaveText("Your try-on is ready.", { timeout: 30_000 });
+  await expect(message).toBeEmpty();
+});
+
 test("a second user cannot see the first user's result", async ({ browser, gateway }) => {
   const alice = await browser.newContext({ baseURL: gateway.baseURL });
   const bob = await browser.newContext({ baseURL: gateway.baseURL });
