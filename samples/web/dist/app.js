@@ -1120,7 +1120,7 @@ ui.tryOnButton.addEventListener("click", async () => {
   };
   show(ui.tryOnMessage, "");
   show(ui.tryOnStatus, "Starting your try-on…");
-  ui.resultFigure.hidden = true;
+  ui.progressArea.hidden = true;
   state.starting = true;
   refreshControls();
   try {

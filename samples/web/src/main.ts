@@ -290,7 +290,8 @@ ui.tryOnButton.addEventListener("click", async () => {
 
   show(ui.tryOnMessage, "");
   show(ui.tryOnStatus, "Starting your try-on…");
-  ui.resultFigure.hidden = true;
+  // The last result stays until a new try-on has started; the progress of the last one goes now.
+  ui.progressArea.hidden = true;
   state.starting = true;
   refreshControls();
   try {
