@@ -659,6 +659,9 @@ async function watchGeneration(id, options) {
     if (value.event === "status") {
       last = JSON.parse(value.data);
       options.onStatus(last);
+    } else if (value.event === "error") {
+      await reader.cancel();
+      throw JSON.parse(value.data);
     }
   }
   return last;
@@ -677,8 +680,13 @@ var ApiProblem = class extends Error {
   code;
   retryAfterSeconds;
 };
-function retryAfterSeconds2(response) {
-  return Math.max(1, retryAfterSeconds(response) ?? 5);
+function retryAfterSeconds2(response, now = Date.now()) {
+  const seconds = retryAfterSeconds(response);
+  if (seconds !== null) {
+    return Math.max(1, seconds);
+  }
+  const date = Date.parse(response.headers.get("Retry-After") ?? "");
+  return Number.isNaN(date) ? 5 : Math.max(1, Math.ceil((date - now) / 1e3));
 }
 function problemFromResponse(action, response, body) {
   const status = response.status;
@@ -790,6 +798,12 @@ async function watchLive(gateway, id, callbacks, signal) {
     return final ?? last;
   } catch (thrown) {
     signal.throwIfAborted();
+    if (isGatewayError(thrown)) {
+      if (thrown.status === 401 || thrown.status === 403 || thrown.status === 404) {
+        throw problemFromResponse("generation", new Response(null, { status: thrown.status }), thrown);
+      }
+      return last;
+    }
     if (!(thrown instanceof Response)) {
       return last;
     }

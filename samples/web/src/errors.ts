@@ -16,9 +16,17 @@ export class ApiProblem extends Error {
 /** Which call failed: the same status reads differently for a photo upload and a generation lookup. */
 export type Action = "sign-in" | "upload" | "catalogue" | "try-on" | "generation";
 
-/** A 429's `Retry-After` in seconds (the gateway sends seconds), at least 1 so a countdown is always shown; 5 without one. */
-export function retryAfterSeconds(response: Response): number {
-  return Math.max(1, retryAfterHeader(response) ?? 5);
+/**
+ * A 429's `Retry-After` in seconds, at least 1 so a countdown is always shown: the gateway sends seconds, Genlook's
+ * own 429 (passed through) may send an HTTP date (RFC 9110 §10.2.3); 5 without either.
+ */
+export function retryAfterSeconds(response: Response, now = Date.now()): number {
+  const seconds = retryAfterHeader(response);
+  if (seconds !== null) {
+    return Math.max(1, seconds);
+  }
+  const date = Date.parse(response.headers.get("Retry-After") ?? "");
+  return Number.isNaN(date) ? 5 : Math.max(1, Math.ceil((date - now) / 1000));
 }
 
 /** Turns a refused answer (the gateway's or Genlook's error shape, CONTRACT §4) into a message for the person. */

@@ -1,4 +1,4 @@
-import { watchGeneration, type GatewayClient, type Generation } from "./client";
+import { isGatewayError, watchGeneration, type GatewayClient, type Generation } from "./client";
 import { ApiProblem, problemFromNetwork, problemFromResponse, retryAfterSeconds } from "./errors";
 
 /** `live`: the gateway's Server-Sent Events watch; `polling`: the plain GET, once a second. */
@@ -70,6 +70,14 @@ async function watchLive(gateway: GatewayAccess, id: string, callbacks: WatchCal
     return final ?? last;
   } catch (thrown) {
     signal.throwIfAborted();
+    if (isGatewayError(thrown)) {
+      // An `error` event: Genlook's answer for this generation. Final when it says not found or not allowed;
+      // anything else (a 5xx) is left to the polling, which retries.
+      if (thrown.status === 401 || thrown.status === 403 || thrown.status === 404) {
+        throw problemFromResponse("generation", new Response(null, { status: thrown.status }), thrown);
+      }
+      return last;
+    }
     if (!(thrown instanceof Response)) {
       return last; // no answer, or the stream broke: the polling takes over (and reports a lasting network problem)
     }
