@@ -2,6 +2,7 @@
 # Runs every test of the repository on a fresh machine with the .NET 10 SDK:
 # makes sure redis-server and prometheus/promtool are there (tests start their own on free loopback ports; promtool
 # tests the alert rules), builds the solution once,
+# checks and browser-tests the demo web app (samples/web: npm, Debian's chromium),
 # runs each test project, and ends with one line: "N passed, N failed, N skipped".
 set -uo pipefail
 cd "$(dirname "$0")"
@@ -85,6 +86,37 @@ else
   done
 fi
 # ---- end of the OpenAPI block -------------------------------------------------------------------------------------
+# ---- BEGIN demo web app (samples/web, issue #24): bundle up to date, types, browser tests ---------------------------
+# Playwright drives Debian's chromium (no browser download) against the Release gateway built above; each check and each
+# browser test counts in the totals. A missing chromium or npm fails, never skips.
+echo "== demo web app (samples/web)"
+demo_fail() { echo "error: $1" >&2; failed=$((failed + 1)); status=1; }
+if ! command -v chromium >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "chromium not found: installing it with apt-get"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) || echo "error: could not install chromium with apt-get" >&2
+fi
+if ! command -v chromium >/dev/null 2>&1; then
+  demo_fail "chromium is required by the demo app's browser tests (e.g. 'sudo apt-get install chromium')."
+elif ! command -v npm >/dev/null 2>&1; then
+  demo_fail "npm (Node 20+) is required by the demo app's build and browser tests."
+elif ! (cd samples/web && PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD=1 npm ci --no-audit --no-fund --loglevel=error); then
+  demo_fail "npm ci failed in samples/web."
+else
+  if (cd samples/web && node build.mjs --check); then passed=$((passed + 1)); else demo_fail "samples/web/dist is stale."; fi
+  if (cd samples/web && npx tsc --noEmit -p .); then passed=$((passed + 1)); else demo_fail "samples/web does not type-check."; fi
+  report="$results/playwright.json"
+  browser_start=$(date +%s)
+  (cd samples/web && CI=true PLAYWRIGHT_JSON_OUTPUT_FILE="$report" CHROMIUM_PATH="$(command -v chromium)" \
+    GATEWAY_DLL="$PWD/../../src/Gateway/bin/$configuration/net10.0/Genlook.Gateway.dll" npx playwright test) || status=1
+  echo "browser tests took $(( $(date +%s) - browser_start )) s"
+  if [ -f "$report" ] && counts=$(node -e 'const s = require(process.argv[1]).stats; console.log(s.expected + s.flaky, s.unexpected, s.skipped)' "$report"); then
+    read -r p f s <<< "$counts"
+    passed=$((passed + p)); failed=$((failed + f)); skipped=$((skipped + s))
+  else
+    demo_fail "the browser tests produced no report."
+  fi
+fi
+# ---- END demo web app -------------------------------------------------------------------------------------------------
 
 if [ "$passed" -eq 0 ] && [ "$failed" -eq 0 ]; then
   echo "error: no test ran" >&2

@@ -41,6 +41,7 @@ app.UseGatewayErrors();
 app.UseGatewayRequestFraming();
 app.UseGatewayCors();
 app.UseGatewayRequestGuard();
+app.UseDevelopmentDemoApp();
 app.UseRouting();
 app.UseGatewayIdentity();
 app.UseGatewayRateLimiting();

@@ -65,6 +65,10 @@ public static partial class HostingExtensions
                 if (environment.IsDevelopment())
                 {
                     LogDevToken(logger, first);
+                    if (Directory.Exists(Path.Combine(AppContext.BaseDirectory, DemoAppExtensions.FolderName)))
+                    {
+                        LogDemoApp(logger, first);
+                    }
                 }
             });
             return Task.CompletedTask;
@@ -77,5 +81,8 @@ public static partial class HostingExtensions
 
         [LoggerMessage(3003, LogLevel.Information, "Development: get a token with  curl -s -X POST '{Address}/dev/token?sub=alice'  and send it as 'Authorization: Bearer <access_token>'")]
         private static partial void LogDevToken(ILogger logger, string address);
+
+        [LoggerMessage(3004, LogLevel.Information, "Development: the demo web app (samples/web) is at {Address}/")]
+        private static partial void LogDemoApp(ILogger logger, string address);
     }
 }
