@@ -54,6 +54,8 @@ app.MapReverseProxy(proxy =>
     proxy.UseMiddleware<GenerationOwnershipMiddleware>();
     proxy.UseMiddleware<GenerationStatusCacheMiddleware>();
     proxy.UseMiddleware<RequestBodyMiddleware>();
+    proxy.UseMiddleware<ImageOwnershipMiddleware>();
+    proxy.UseMiddleware<CompatReportMiddleware>();
     proxy.UseMiddleware<IdempotencyMiddleware>();
     proxy.UseSessionAffinity();
     proxy.UseLoadBalancing();

@@ -2,8 +2,6 @@ using System.Security.Cryptography;
 using Genlook.Gateway.Compat;
 using Genlook.Gateway.Errors;
 using Genlook.Gateway.Identity;
-using Genlook.Gateway.Observability;
-using Genlook.Gateway.Ownership;
 using Genlook.Gateway.Proxy;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -12,12 +10,12 @@ namespace Genlook.Gateway.Bodies;
 
 /// <summary>
 /// The request-body stage of the proxy pipeline (not a YARP transform, so it can answer before anything is forwarded
-/// and be tested alone): reads the body of the write routes, rewrites legacy shapes (COMPAT.md) and attribution,
-/// checks the ownership of a referenced image, and hands YARP the rewritten body. Any problem answers in the contract
-/// shape and nothing reaches Genlook.
+/// and be tested alone): reads the body of the write routes, rewrites legacy shapes (COMPAT.md) and attribution, and
+/// hands YARP the rewritten body. What it found (<see cref="IRequestRewriteFeature"/>, <see cref="ICompatRewriteFeature"/>)
+/// is for the stages after it (image ownership, the deprecation report). Any problem answers in the contract shape and
+/// nothing reaches Genlook.
 /// </summary>
-internal sealed class RequestBodyMiddleware(
-    RequestDelegate next, JsonBodyRewriter rewriter, OwnershipStore ownership, CompatReporter compat, GatewayTelemetry telemetry)
+internal sealed class RequestBodyMiddleware(RequestDelegate next, JsonBodyRewriter rewriter)
 {
     private static readonly BodyLimits Limits = BodyLimits.Default;
 
@@ -50,15 +48,7 @@ internal sealed class RequestBodyMiddleware(
             return;
         }
 
-        if (rewrite.PersonImageId is { } imageId && !await ownership.OwnsImageAsync(user, imageId, context.RequestAborted))
-        {
-            telemetry.OwnershipDenials.Add(1, new KeyValuePair<string, object?>("route", GatewayRoute.TryOn.Id));
-            GatewayTelemetry.TagRequestSpan("gateway.ownership", "denied");
-            await GatewayErrorResponse.WriteAsync(context, GatewayErrors.Forbidden("person.image.source.id is not an image you uploaded."));
-            return;
-        }
-
-        await ContinueAsync(context, GatewayRoute.TryOn, rewrite.AppliedRules, rewrite.KeepForDays, fingerprint);
+        await ContinueAsync(context, rewrite.AppliedRules, rewrite.KeepForDays, rewrite.PersonImageId, fingerprint);
     }
 
     private async Task UploadAsync(HttpContext context)
@@ -72,7 +62,7 @@ internal sealed class RequestBodyMiddleware(
         var policy = new UploadFormPolicy(context.GetGatewayUser().Pseudonym);
         if (await RewriteMultipartAsync(context, policy) is { } fingerprint)
         {
-            await ContinueAsync(context, GatewayRoute.Upload, policy.Applied, policy.KeepForDays, fingerprint);
+            await ContinueAsync(context, policy.Applied, policy.KeepForDays, null, fingerprint);
         }
     }
 
@@ -95,7 +85,7 @@ internal sealed class RequestBodyMiddleware(
             context.Request.Path = "/tryon/v1/products";
         }
 
-        await ContinueAsync(context, route, applied, null, null);
+        await ContinueAsync(context, applied, null, null, null);
     }
 
     /// <summary>
@@ -144,12 +134,12 @@ internal sealed class RequestBodyMiddleware(
 
     private delegate BodyRewrite RewriteJson(ReadOnlySpan<byte> body);
 
-    private Task ContinueAsync(HttpContext context, GatewayRoute route, IReadOnlyList<ICompatShape> applied, int? keepForDays, byte[]? fingerprint)
+    private Task ContinueAsync(HttpContext context, IReadOnlyList<ICompatShape> applied, int? keepForDays, string? personImageId, byte[]? fingerprint)
     {
-        context.Features.Set<IRequestRewriteFeature>(new RequestRewriteFeature(applied, keepForDays, fingerprint is { Length: > 0 } ? fingerprint : null));
+        context.Features.Set<IRequestRewriteFeature>(new RequestRewriteFeature(keepForDays, personImageId, fingerprint is { Length: > 0 } ? fingerprint : null));
         if (applied.Count > 0)
         {
-            compat.Report(context, route, applied);
+            context.Features.Set<ICompatRewriteFeature>(new CompatRewriteFeature(applied));
         }
 
         return next(context);
