@@ -29,6 +29,7 @@ builder.AddGatewayProxy();
 builder.AddGatewayOwnership();
 builder.AddGatewayCompat();
 builder.AddGatewayBodies();
+builder.AddGatewayIdempotency();
 builder.AddGatewayHosting();
 builder.AddGatewayErrors();
 

@@ -1,6 +1,6 @@
 namespace Genlook.Gateway.Bodies;
 
-/// <summary>What the body stage found in the forwarded body, for the stages after it (image ownership, ownership TTLs).</summary>
+/// <summary>What the body stage found in the body it forwards (<c>HttpRequest.Body</c>, rewound), for the stages after it (image ownership, ownership TTLs).</summary>
 public interface IRequestRewriteFeature
 {
     /// <summary>The <c>keepForDays</c> the forwarded request carries, when it carries one.</summary>
@@ -8,9 +8,6 @@ public interface IRequestRewriteFeature
 
     /// <summary>The image a try-on's person references (<c>person.image.source.id</c>, as forwarded); <c>null</c> when none.</summary>
     string? PersonImageId { get; }
-
-    /// <summary>SHA-256 of what is forwarded (for <c>Idempotency-Key</c>); <c>null</c> when the request has no key.</summary>
-    byte[]? Fingerprint { get; }
 }
 
-internal sealed record RequestRewriteFeature(int? KeepForDays, string? PersonImageId, byte[]? Fingerprint) : IRequestRewriteFeature;
+internal sealed record RequestRewriteFeature(int? KeepForDays, string? PersonImageId) : IRequestRewriteFeature;

@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Genlook.Gateway.Bodies;
 using Genlook.Gateway.Errors;
 using Genlook.Gateway.Identity;
 using Genlook.Gateway.Observability;
@@ -14,7 +13,7 @@ namespace Genlook.Gateway.Idempotency;
 
 /// <summary>
 /// <c>Idempotency-Key</c> (draft-ietf-httpapi-idempotency-key-header, CONTRACT §10) on try-ons and uploads, after the
-/// body stage (so the fingerprint is of what is actually forwarded). The first request claims the key in the shared
+/// body stage, so the fingerprint is of what is actually forwarded (<see cref="BodyFingerprint"/>). The first request claims the key in the shared
 /// store and is forwarded; its response is kept for 24 hours and replayed for the same key and body without calling
 /// Genlook; a different body is <c>422</c>, a repeat while the first is in flight (on any instance) is <c>409</c>.
 /// A 5xx, a timeout or an answer Genlook says to retry (429, 402) releases the key, so a failure never poisons it.
@@ -45,7 +44,7 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore 
         }
 
         var user = context.GetGatewayUser();
-        var fingerprint = Convert.ToHexString(context.Features.Get<IRequestRewriteFeature>()?.Fingerprint ?? []);
+        var fingerprint = await BodyFingerprint.ComputeAsync(context.Request, context.RequestAborted);
         var keyHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(route!.Id + "\n" + idempotencyKey)));
         var recordKey = StoreKeys.UserKey(user.Pseudonym, user.Account, "idem", keyHash);
 
