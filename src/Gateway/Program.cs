@@ -23,10 +23,10 @@ builder.AddGatewayObservability();
 builder.AddGatewayStorage();
 builder.AddGatewayIdentity();
 builder.AddGatewayRateLimiting();
-builder.AddGatewayCaching();
 builder.AddGatewayGdpr();
 builder.AddGatewayProxy();
 builder.AddGatewayOwnership();
+builder.AddGatewayCaching(); // after Ownership: a GDPR erase forgets who owns what before the statuses it guards
 builder.AddGatewayCompat();
 builder.AddGatewayBodies();
 builder.AddGatewayIdempotency();
