@@ -20,6 +20,7 @@ public static class CachingExtensions
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<CachingOptions>>()));
         services.AddSingleton<Gdpr.IUserDataEraser>(sp => sp.GetRequiredService<GenerationStatusCache>());
+        services.AddSingleton<CachingMetrics>();
         return builder;
     }
 }

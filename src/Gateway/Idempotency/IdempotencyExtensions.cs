@@ -3,8 +3,12 @@ namespace Genlook.Gateway.Idempotency;
 public static class IdempotencyExtensions
 {
     /// <summary>
-    /// <c>Idempotency-Key</c> on try-ons and uploads (CONTRACT §10): its stage (<see cref="IdempotencyMiddleware"/>, in the
-    /// proxy pipeline after the body stage) keeps its records in the shared store, so it registers nothing else yet.
+    /// <c>Idempotency-Key</c> on try-ons and uploads (CONTRACT §10): the instrument of its stage
+    /// (<see cref="IdempotencyMiddleware"/>, in the proxy pipeline after the body stage), whose records live in the shared store.
     /// </summary>
-    public static WebApplicationBuilder AddGatewayIdempotency(this WebApplicationBuilder builder) => builder;
+    public static WebApplicationBuilder AddGatewayIdempotency(this WebApplicationBuilder builder)
+    {
+        builder.Services.AddSingleton<IdempotencyMetrics>();
+        return builder;
+    }
 }

@@ -18,7 +18,7 @@ namespace Genlook.Gateway.Idempotency;
 /// Genlook; a different body is <c>422</c>, a repeat while the first is in flight (on any instance) is <c>409</c>.
 /// A 5xx, a timeout or an answer Genlook says to retry (429, 402) releases the key, so a failure never poisons it.
 /// </summary>
-internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore store, GatewayTelemetry telemetry, IOptions<GenlookOptions> genlook)
+internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore store, IdempotencyMetrics metrics, IOptions<GenlookOptions> genlook)
 {
     public const string HeaderName = "Idempotency-Key";
     private static readonly TimeSpan Retention = TimeSpan.FromHours(24);
@@ -123,7 +123,7 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore 
         }
 
         GatewayTelemetry.TagRequestSpan("gateway.idempotency", "replayed");
-        telemetry.IdempotentReplays.Add(1, new KeyValuePair<string, object?>("route", context.GetGatewayRoute()!.Id));
+        metrics.Replays.Add(1, new KeyValuePair<string, object?>("route", context.GetGatewayRoute()!.Id));
         var response = context.Response;
         response.StatusCode = existing.Status;
         response.ContentType = existing.ContentType;

@@ -10,7 +10,7 @@ namespace Genlook.Gateway.Ownership;
 /// A try-on whose person image (as the body stage read it from the forwarded body) is not one the caller uploaded:
 /// <c>403 FORBIDDEN</c>, and nothing reaches Genlook. Store down: <c>503</c>, never open.
 /// </summary>
-internal sealed class ImageOwnershipMiddleware(RequestDelegate next, OwnershipStore ownership, GatewayTelemetry telemetry)
+internal sealed class ImageOwnershipMiddleware(RequestDelegate next, OwnershipStore ownership, OwnershipMetrics metrics)
 {
     // Other routes, and try-ons that name no image, pass straight through, without a state machine of their own.
     public Task InvokeAsync(HttpContext context) =>
@@ -22,7 +22,7 @@ internal sealed class ImageOwnershipMiddleware(RequestDelegate next, OwnershipSt
     {
         if (!await ownership.OwnsImageAsync(context.GetGatewayUser(), imageId, context.RequestAborted))
         {
-            telemetry.OwnershipDenials.Add(1, new KeyValuePair<string, object?>("route", GatewayRoute.TryOn.Id));
+            metrics.Denials.Add(1, new KeyValuePair<string, object?>("route", GatewayRoute.TryOn.Id));
             GatewayTelemetry.TagRequestSpan("gateway.ownership", "denied");
             await GatewayErrorResponse.WriteAsync(context, GatewayErrors.Forbidden("person.image.source.id is not an image you uploaded."));
             return;

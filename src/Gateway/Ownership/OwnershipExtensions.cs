@@ -15,6 +15,7 @@ public static class OwnershipExtensions
         var services = builder.Services;
         services.AddSingleton<OwnershipStore>();
         services.AddSingleton<IUserDataEraser>(sp => sp.GetRequiredService<OwnershipStore>());
+        services.AddSingleton<OwnershipMetrics>();
 
         // What YARP's AddTransforms<T> registers; after AddGatewayProxy, so it runs after the upstream header rules as before.
         services.TryAddEnumerable(ServiceDescriptor.Singleton<ITransformProvider, OwnershipTransformProvider>());

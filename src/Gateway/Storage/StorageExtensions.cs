@@ -13,6 +13,7 @@ public static partial class StorageExtensions
     {
         var services = builder.Services;
         services.TryAddSingletonTimeProvider();
+        services.AddSingleton<StorageMetrics>();
         services.AddSingleton<StoreOutage>();
         var connectionString = RedisConnectionString(builder.Configuration);
         if (connectionString is null)
