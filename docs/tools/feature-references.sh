@@ -5,7 +5,7 @@
 # Usage: docs/tools/feature-references.sh [src-dir]   (default: src/Gateway, relative to the repository root)
 set -euo pipefail
 src=${1:-$(git -C "$(dirname "$0")" rev-parse --show-toplevel)/src/Gateway}
-features=$(find "$src" -mindepth 2 -name '*.cs' -printf '%P\n' | cut -d/ -f1 | sort -u)
+features=$(find "$src" -mindepth 2 -name '*.cs' -not -path '*/obj/*' -not -path '*/bin/*' -printf '%P\n' | cut -d/ -f1 | sort -u)
 alternation=$(echo "$features" | paste -sd'|')
 
 edges=$(for feature in $features; do

@@ -31,7 +31,6 @@ builder.AddGatewayCompat();
 builder.AddGatewayBodies();
 builder.AddGatewayIdempotency();
 builder.AddGatewayHosting();
-builder.AddGatewayErrors();
 
 var app = builder.Build();
 

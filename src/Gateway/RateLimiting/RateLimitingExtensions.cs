@@ -41,6 +41,7 @@ public static class RateLimitingExtensions
         }
 
         services.AddSingleton<RateLimitingMetrics>();
+        services.AddExceptionHandler<RateLimitUnavailableExceptionHandler>();
         services.AddSingleton<RateLimitDecider>();
         services.AddOptions<RateLimiterOptions>().Configure<RateLimitDecider, PseudonymGenerator, IOptions<GenlookOptions>>((limiter, decider, pseudonyms, genlook) =>
         {
