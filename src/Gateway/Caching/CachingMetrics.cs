@@ -3,18 +3,17 @@ using Genlook.Gateway.Observability;
 
 namespace Genlook.Gateway.Caching;
 
-/// <summary>
-/// The status cache's instrument: its lookups.
-/// On the gateway's meter (<c>Genlook.Gateway</c>), created from <see cref="IMeterFactory"/>.
-/// </summary>
-internal sealed class CachingMetrics
+/// <summary>The status cache's signals, on the gateway's meter (<c>Genlook.Gateway</c>) from <see cref="IMeterFactory"/>.</summary>
+internal sealed class CachingMetrics(IMeterFactory meterFactory)
 {
-    public CachingMetrics(IMeterFactory meterFactory)
-    {
-        var meter = meterFactory.Create(GatewayTelemetry.Name);
-        Lookups = meter.CreateCounter<long>("gateway.cache.lookups", "{lookup}", "Generation status cache lookups by result (hit, miss).");
-    }
+    private readonly Counter<long> _lookups = meterFactory.Create(GatewayTelemetry.Name).CreateCounter<long>(
+        "gateway.cache.lookups", "{lookup}", "Generation status cache lookups by result (hit, miss).");
 
-    /// <summary><c>gateway.cache.lookups</c>, tagged <c>cache.result</c> (hit, miss).</summary>
-    public Counter<long> Lookups { get; }
+    /// <summary>One lookup: <c>gateway.cache.lookups</c> tagged <c>cache.result</c>, and <c>gateway.cache</c> on the span.</summary>
+    public void Looked(bool hit)
+    {
+        var result = hit ? "hit" : "miss";
+        _lookups.Add(1, new KeyValuePair<string, object?>("cache.result", result));
+        GatewayTelemetry.TagRequestSpan("gateway.cache", result);
+    }
 }

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Genlook.Gateway.Identity;
-using Genlook.Gateway.Observability;
 using Genlook.Gateway.Proxy;
 using Genlook.Gateway.Storage;
 
@@ -125,8 +124,7 @@ internal sealed partial class GenerationStatusCacheMiddleware(
     /// <summary>Forwards with the response body captured into <paramref name="capture"/>, and caches it if it may be.</summary>
     private async Task<CachedStatus?> ForwardAndStoreAsync(HttpContext context, IGatewayUserFeature user, string id, CaptureStream capture)
     {
-        metrics.Lookups.Add(1, new KeyValuePair<string, object?>("cache.result", "miss"));
-        GatewayTelemetry.TagRequestSpan("gateway.cache", "miss");
+        metrics.Looked(hit: false);
         var response = context.Response;
         var original = response.Body;
         capture.Client = original;
@@ -274,8 +272,7 @@ internal sealed partial class GenerationStatusCacheMiddleware(
 
     private Task WriteHitAsync(HttpContext context, CachedStatus entry)
     {
-        metrics.Lookups.Add(1, new KeyValuePair<string, object?>("cache.result", "hit"));
-        GatewayTelemetry.TagRequestSpan("gateway.cache", "hit");
+        metrics.Looked(hit: true);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";

@@ -17,7 +17,7 @@ internal sealed partial class CompatReporter(CompatMetrics metrics, IOptions<Com
         var earliest = DateTimeOffset.MaxValue;
         foreach (var shape in applied)
         {
-            metrics.Rewrites.Add(1, new("compat.row", shape.Id), new("route", route.Id));
+            metrics.Rewritten(shape, route);
             LogRewrite(logger, shape.Id, route.Id);
             earliest = shape.DeprecatedAt < earliest ? shape.DeprecatedAt : earliest;
         }

@@ -3,7 +3,6 @@ using System.Text;
 using System.Text.Json;
 using Genlook.Gateway.Errors;
 using Genlook.Gateway.Identity;
-using Genlook.Gateway.Observability;
 using Genlook.Gateway.Proxy;
 using Genlook.Gateway.Storage;
 using Microsoft.Extensions.Options;
@@ -122,8 +121,7 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore 
             return GatewayErrorResponse.WriteAsync(context, GatewayErrors.IdempotencyKeyInUse());
         }
 
-        GatewayTelemetry.TagRequestSpan("gateway.idempotency", "replayed");
-        metrics.Replays.Add(1, new KeyValuePair<string, object?>("route", context.GetGatewayRoute()!.Id));
+        metrics.Replayed(context.GetGatewayRoute()!);
         var response = context.Response;
         response.StatusCode = existing.Status;
         response.ContentType = existing.ContentType;

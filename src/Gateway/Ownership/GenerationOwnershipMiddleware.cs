@@ -20,8 +20,7 @@ internal sealed class GenerationOwnershipMiddleware(RequestDelegate next, Owners
         var id = context.Request.RouteValues["id"] as string ?? string.Empty;
         if (!await ownership.OwnsGenerationAsync(context.GetGatewayUser(), id, context.RequestAborted))
         {
-            metrics.Denials.Add(1, new KeyValuePair<string, object?>("route", GatewayRoute.Generation.Id));
-            GatewayTelemetry.TagRequestSpan("gateway.ownership", "denied");
+            metrics.Denied(GatewayRoute.Generation);
             await GatewayErrorResponse.WriteAsync(context, GatewayErrors.GenerationNotFound());
             return;
         }

@@ -1,7 +1,6 @@
 using Genlook.Gateway.Bodies;
 using Genlook.Gateway.Errors;
 using Genlook.Gateway.Identity;
-using Genlook.Gateway.Observability;
 using Genlook.Gateway.Proxy;
 
 namespace Genlook.Gateway.Ownership;
@@ -22,8 +21,7 @@ internal sealed class ImageOwnershipMiddleware(RequestDelegate next, OwnershipSt
     {
         if (!await ownership.OwnsImageAsync(context.GetGatewayUser(), imageId, context.RequestAborted))
         {
-            metrics.Denials.Add(1, new KeyValuePair<string, object?>("route", GatewayRoute.TryOn.Id));
-            GatewayTelemetry.TagRequestSpan("gateway.ownership", "denied");
+            metrics.Denied(GatewayRoute.TryOn);
             await GatewayErrorResponse.WriteAsync(context, GatewayErrors.Forbidden("person.image.source.id is not an image you uploaded."));
             return;
         }

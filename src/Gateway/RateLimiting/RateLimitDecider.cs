@@ -44,11 +44,7 @@ internal sealed class RateLimitDecider(
         var policy = plan.Rules[0].Policy; // the user's own rule comes first
         var request = new RateLimitRequest(plan.Rules, plan.HoldKey);
         var decision = await store.AcquireAsync(request, cancellationToken);
-        metrics.Decisions.Add(1,
-            new("policy", policy),
-            new("outcome", decision.Allowed ? "allowed" : "rejected"),
-            new("source", decision.FromFallback ? "fallback" : "shared"));
-
+        metrics.Decided(policy, decision);
         GatewayTelemetry.TagRequestSpan(DecisionTags[policy], decision.Allowed ? (decision.FromFallback ? "allowed-fallback" : "allowed") : "rejected");
 
         // The limiter API carries no HttpContext; the request that is asking is the current one.

@@ -3,18 +3,16 @@ using Genlook.Gateway.Observability;
 
 namespace Genlook.Gateway.RateLimiting;
 
-/// <summary>
-/// The limiter's instrument: its verdicts.
-/// On the gateway's meter (<c>Genlook.Gateway</c>), created from <see cref="IMeterFactory"/>.
-/// </summary>
-internal sealed class RateLimitingMetrics
+/// <summary>The limiter's instrument, on the gateway's meter (<c>Genlook.Gateway</c>) from <see cref="IMeterFactory"/>.</summary>
+internal sealed class RateLimitingMetrics(IMeterFactory meterFactory)
 {
-    public RateLimitingMetrics(IMeterFactory meterFactory)
-    {
-        var meter = meterFactory.Create(GatewayTelemetry.Name);
-        Decisions = meter.CreateCounter<long>("gateway.ratelimit.decisions", "{request}", "Rate-limit verdicts by policy, outcome and source (shared Redis, or the per-instance fallback).");
-    }
+    private readonly Counter<long> _decisions = meterFactory.Create(GatewayTelemetry.Name).CreateCounter<long>(
+        "gateway.ratelimit.decisions", "{request}", "Rate-limit verdicts by policy, outcome and source (shared Redis, or the per-instance fallback).");
 
     /// <summary><c>gateway.ratelimit.decisions</c>, tagged <c>policy</c>, <c>outcome</c> (allowed, rejected) and <c>source</c> (shared, fallback).</summary>
-    public Counter<long> Decisions { get; }
+    public void Decided(string policy, RateLimitDecision decision) =>
+        _decisions.Add(1,
+            new("policy", policy),
+            new("outcome", decision.Allowed ? "allowed" : "rejected"),
+            new("source", decision.FromFallback ? "fallback" : "shared"));
 }
