@@ -24,14 +24,14 @@ builder.AddGatewayObservability();
 builder.AddGatewayStorage();
 builder.AddGatewayIdentity();
 builder.AddGatewayRateLimiting();
-builder.AddGatewayCaching();
 builder.AddGatewayGdpr();
 builder.AddGatewayProxy();
 builder.AddGatewayOwnership();
+builder.AddGatewayCaching(); // after Ownership: a GDPR erase forgets who owns what before the statuses it guards
 builder.AddGatewayCompat();
 builder.AddGatewayBodies();
+builder.AddGatewayIdempotency();
 builder.AddGatewayHosting();
-builder.AddGatewayErrors();
 builder.AddGatewayOpenApi();
 
 var app = builder.Build();
@@ -58,6 +58,8 @@ app.MapReverseProxy(proxy =>
     proxy.UseMiddleware<GenerationOwnershipMiddleware>();
     proxy.UseMiddleware<GenerationStatusCacheMiddleware>();
     proxy.UseMiddleware<RequestBodyMiddleware>();
+    proxy.UseMiddleware<ImageOwnershipMiddleware>();
+    proxy.UseMiddleware<CompatReportMiddleware>();
     proxy.UseMiddleware<IdempotencyMiddleware>();
     proxy.UseSessionAffinity();
     proxy.UseLoadBalancing();

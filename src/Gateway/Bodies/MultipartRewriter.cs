@@ -76,14 +76,9 @@ internal static class MultipartRewriter
     /// <param name="boundary">Its boundary (kept for the rewritten body).</param>
     /// <param name="policy">What to do with each text field.</param>
     /// <param name="limits">Size limits.</param>
-    /// <param name="fingerprint">
-    /// When set, receives a hash of what is forwarded (each part's name, file name, content type and bytes, in order),
-    /// computed as the bytes stream by: the boundary is left out, since a client's retry picks a new one.
-    /// </param>
     /// <param name="cancellationToken">Request abort.</param>
     public static async Task<MultipartRewriteResult> RewriteAsync(
-        Stream body, string boundary, IMultipartFieldPolicy policy, BodyLimits limits, CancellationToken cancellationToken,
-        System.Security.Cryptography.IncrementalHash? fingerprint = null)
+        Stream body, string boundary, IMultipartFieldPolicy policy, BodyLimits limits, CancellationToken cancellationToken)
     {
         var output = new SpooledBuffer(limits.MemoryThreshold);
         var errors = new List<ErrorDetail>();
@@ -124,8 +119,7 @@ internal static class MultipartRewriter
 
                     await output.WriteAsync(delimiter, cancellationToken);
                     await WriteHeadersAsync(output, section, null, cancellationToken);
-                    AppendPart(fingerprint, name, disposition.FileName.Value, section.ContentType, ReadOnlySpan<byte>.Empty);
-                    var copied = await CopyBoundedAsync(section.Body, output, buffer, limits.MaxFileBytes, fingerprint, cancellationToken);
+                    var copied = await CopyBoundedAsync(section.Body, output, buffer, limits.MaxFileBytes, cancellationToken);
                     if (copied > limits.MaxFileBytes)
                     {
                         await output.DisposeAsync();
@@ -152,14 +146,12 @@ internal static class MultipartRewriter
                 switch (decision.Action)
                 {
                     case FieldAction.Keep:
-                        AppendPart(fingerprint, name, null, section.ContentType, value);
                         await output.WriteAsync(delimiter, cancellationToken);
                         await WriteHeadersAsync(output, section, null, cancellationToken);
                         await output.WriteAsync(value, cancellationToken);
                         await output.WriteAsync(CrLf, cancellationToken);
                         break;
                     case FieldAction.Replace:
-                        AppendPart(fingerprint, decision.Name!, null, section.ContentType, decision.Value.Span);
                         await output.WriteAsync(delimiter, cancellationToken);
                         await WriteHeadersAsync(output, section, decision.Name, cancellationToken);
                         await output.WriteAsync(decision.Value, cancellationToken);
@@ -170,7 +162,6 @@ internal static class MultipartRewriter
 
             foreach (var (name, value) in policy.AppendedFields(errors))
             {
-                AppendPart(fingerprint, name, null, null, Encoding.UTF8.GetBytes(value));
                 await output.WriteAsync(delimiter, cancellationToken);
                 await output.WriteAsync(Encoding.UTF8.GetBytes($"Content-Disposition: form-data; name=\"{name}\"\r\n\r\n{value}\r\n"), cancellationToken);
             }
@@ -236,17 +227,6 @@ internal static class MultipartRewriter
         return false;
     }
 
-    private static void AppendPart(System.Security.Cryptography.IncrementalHash? fingerprint, string name, string? fileName, string? contentType, ReadOnlySpan<byte> value)
-    {
-        if (fingerprint is null)
-        {
-            return;
-        }
-
-        fingerprint.AppendData(Encoding.UTF8.GetBytes($"\n{name}\n{fileName}\n{contentType}\n{value.Length}\n"));
-        fingerprint.AppendData(value);
-    }
-
     private static MultipartRewriteResult Fail(SpooledBuffer output, ErrorDetail error)
     {
         output.Dispose();
@@ -275,8 +255,7 @@ internal static class MultipartRewriter
     }
 
     /// <summary>Copies until the end or one byte past <paramref name="limit"/>; returns the bytes copied.</summary>
-    private static async Task<long> CopyBoundedAsync(Stream source, Stream destination, byte[] buffer, long limit,
-        System.Security.Cryptography.IncrementalHash? fingerprint, CancellationToken cancellationToken)
+    private static async Task<long> CopyBoundedAsync(Stream source, Stream destination, byte[] buffer, long limit, CancellationToken cancellationToken)
     {
         long total = 0;
         int read;
@@ -288,7 +267,6 @@ internal static class MultipartRewriter
                 return total;
             }
 
-            fingerprint?.AppendData(buffer, 0, read);
             await destination.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
         }
 

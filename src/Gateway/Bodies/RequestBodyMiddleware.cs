@@ -1,9 +1,6 @@
-using System.Security.Cryptography;
 using Genlook.Gateway.Compat;
 using Genlook.Gateway.Errors;
 using Genlook.Gateway.Identity;
-using Genlook.Gateway.Observability;
-using Genlook.Gateway.Ownership;
 using Genlook.Gateway.Proxy;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.Net.Http.Headers;
@@ -12,12 +9,12 @@ namespace Genlook.Gateway.Bodies;
 
 /// <summary>
 /// The request-body stage of the proxy pipeline (not a YARP transform, so it can answer before anything is forwarded
-/// and be tested alone): reads the body of the write routes, rewrites legacy shapes (COMPAT.md) and attribution,
-/// checks the ownership of a referenced image, and hands YARP the rewritten body. Any problem answers in the contract
-/// shape and nothing reaches Genlook.
+/// and be tested alone): reads the body of the write routes, rewrites legacy shapes (COMPAT.md) and attribution, and
+/// hands YARP the rewritten body. What it found (<see cref="IRequestRewriteFeature"/>, <see cref="ICompatRewriteFeature"/>)
+/// is for the stages after it (image ownership, the deprecation report). Any problem answers in the contract shape and
+/// nothing reaches Genlook.
 /// </summary>
-internal sealed class RequestBodyMiddleware(
-    RequestDelegate next, JsonBodyRewriter rewriter, OwnershipStore ownership, CompatReporter compat, GatewayTelemetry telemetry)
+internal sealed class RequestBodyMiddleware(RequestDelegate next, JsonBodyRewriter rewriter)
 {
     private static readonly BodyLimits Limits = BodyLimits.Default;
 
@@ -45,20 +42,10 @@ internal sealed class RequestBodyMiddleware(
     private async Task TryOnAsync(HttpContext context)
     {
         var user = context.GetGatewayUser();
-        if (await RewriteDataBodyAsync(context, body => rewriter.RewriteTryOn(body, user.Pseudonym)) is not var (rewrite, fingerprint))
+        if (await RewriteDataBodyAsync(context, body => rewriter.RewriteTryOn(body, user.Pseudonym)) is { } rewrite)
         {
-            return;
+            await ContinueAsync(context, rewrite.AppliedRules, rewrite.KeepForDays, rewrite.PersonImageId);
         }
-
-        if (rewrite.PersonImageId is { } imageId && !await ownership.OwnsImageAsync(user, imageId, context.RequestAborted))
-        {
-            telemetry.OwnershipDenials.Add(1, new KeyValuePair<string, object?>("route", GatewayRoute.TryOn.Id));
-            GatewayTelemetry.TagRequestSpan("gateway.ownership", "denied");
-            await GatewayErrorResponse.WriteAsync(context, GatewayErrors.Forbidden("person.image.source.id is not an image you uploaded."));
-            return;
-        }
-
-        await ContinueAsync(context, GatewayRoute.TryOn, rewrite.AppliedRules, rewrite.KeepForDays, fingerprint);
     }
 
     private async Task UploadAsync(HttpContext context)
@@ -70,9 +57,9 @@ internal sealed class RequestBodyMiddleware(
         }
 
         var policy = new UploadFormPolicy(context.GetGatewayUser().Pseudonym);
-        if (await RewriteMultipartAsync(context, policy) is { } fingerprint)
+        if (await RewriteMultipartAsync(context, policy))
         {
-            await ContinueAsync(context, GatewayRoute.Upload, policy.Applied, policy.KeepForDays, fingerprint);
+            await ContinueAsync(context, policy.Applied, policy.KeepForDays, null);
         }
     }
 
@@ -82,7 +69,7 @@ internal sealed class RequestBodyMiddleware(
         var patchId = route == GatewayRoute.ProductPatch ? context.Request.RouteValues["externalId"] as string : null;
         BodyRewrite Rewrite(ReadOnlySpan<byte> body) => patchId is null ? rewriter.RewriteProduct(body) : rewriter.RewritePatch(body, patchId);
 
-        if (await RewriteDataBodyAsync(context, Rewrite) is not var (rewrite, _))
+        if (await RewriteDataBodyAsync(context, Rewrite) is not { } rewrite)
         {
             return;
         }
@@ -95,14 +82,14 @@ internal sealed class RequestBodyMiddleware(
             context.Request.Path = "/tryon/v1/products";
         }
 
-        await ContinueAsync(context, route, applied, null, null);
+        await ContinueAsync(context, applied, null, null);
     }
 
     /// <summary>
     /// A try-on or product body, JSON or multipart with a JSON <c>data</c> field, through <paramref name="rewrite"/>;
     /// the request then carries the rewritten body. <c>null</c> after answering an error (nothing is forwarded).
     /// </summary>
-    private static async Task<(BodyRewrite Rewrite, byte[]? Fingerprint)?> RewriteDataBodyAsync(HttpContext context, RewriteJson rewrite)
+    private static async Task<BodyRewrite?> RewriteDataBodyAsync(HttpContext context, RewriteJson rewrite)
     {
         switch (Classify(context.Request.ContentType))
         {
@@ -132,10 +119,10 @@ internal sealed class RequestBodyMiddleware(
                 }
 
                 SetJsonBody(context, result.Body);
-                return (result, JsonFingerprint(context, result.Body));
+                return result;
             case BodyFormat.Multipart:
                 var policy = new DataFieldPolicy(data => rewrite(data.Span));
-                return await RewriteMultipartAsync(context, policy) is { } fingerprint ? (policy.Data!, fingerprint) : null;
+                return await RewriteMultipartAsync(context, policy) ? policy.Data! : null;
             default:
                 await GatewayErrorResponse.WriteAsync(context, GatewayErrors.UnsupportedMediaType("Send 'application/json' or 'multipart/form-data' with a JSON 'data' field."));
                 return null;
@@ -144,49 +131,48 @@ internal sealed class RequestBodyMiddleware(
 
     private delegate BodyRewrite RewriteJson(ReadOnlySpan<byte> body);
 
-    private Task ContinueAsync(HttpContext context, GatewayRoute route, IReadOnlyList<ICompatShape> applied, int? keepForDays, byte[]? fingerprint)
+    private Task ContinueAsync(HttpContext context, IReadOnlyList<ICompatShape> applied, int? keepForDays, string? personImageId)
     {
-        context.Features.Set<IRequestRewriteFeature>(new RequestRewriteFeature(applied, keepForDays, fingerprint is { Length: > 0 } ? fingerprint : null));
+        context.Features.Set<IRequestRewriteFeature>(new RequestRewriteFeature(keepForDays, personImageId));
         if (applied.Count > 0)
         {
-            compat.Report(context, route, applied);
+            context.Features.Set<ICompatRewriteFeature>(new CompatRewriteFeature(applied));
         }
 
         return next(context);
     }
 
-    /// <summary>Rewrites a multipart body in place; returns its fingerprint (empty when none was asked for), or <c>null</c> after answering an error.</summary>
-    private static async Task<byte[]?> RewriteMultipartAsync(HttpContext context, IMultipartFieldPolicy policy)
+    /// <summary>Rewrites a multipart body in place; <c>false</c> after answering an error.</summary>
+    private static async Task<bool> RewriteMultipartAsync(HttpContext context, IMultipartFieldPolicy policy)
     {
         var boundary = MultipartRewriter.GetBoundary(context.Request.ContentType);
         if (boundary is null)
         {
             await GatewayErrorResponse.WriteAsync(context, GatewayErrors.ValidationFailed("Content-Type", "multipart/form-data needs one boundary parameter of 1-70 characters."));
-            return null;
+            return false;
         }
 
-        using var hash = WantsFingerprint(context) ? IncrementalHash.CreateHash(HashAlgorithmName.SHA256) : null;
         MultipartRewriteResult result;
         try
         {
-            result = await MultipartRewriter.RewriteAsync(new ClientBodyStream(context.Request.Body), boundary, policy, Limits, context.RequestAborted, hash);
+            result = await MultipartRewriter.RewriteAsync(new ClientBodyStream(context.Request.Body), boundary, policy, Limits, context.RequestAborted);
         }
         catch (ClientBodyException ex)
         {
             await WriteReadFailureAsync(context, ex);
-            return null;
+            return false;
         }
 
         if (result.TooLargePart is { } part)
         {
             await GatewayErrorResponse.WriteAsync(context, GatewayErrors.FileTooLarge($"File part '{part}' exceeds the 10 MB limit."));
-            return null;
+            return false;
         }
 
         if (result.Errors is { } errors)
         {
             await GatewayErrorResponse.WriteAsync(context, GatewayErrors.ValidationFailed(errors));
-            return null;
+            return false;
         }
 
         var body = result.Body!;
@@ -194,13 +180,8 @@ internal sealed class RequestBodyMiddleware(
         context.Request.Body = body;
         context.Request.Headers.ContentLength = body.Length;
         context.Request.Headers.Remove(HeaderNames.TransferEncoding);
-        return hash?.GetHashAndReset() ?? [];
+        return true;
     }
-
-    /// <summary>Only a request that carries an <c>Idempotency-Key</c> pays for a fingerprint of what is forwarded.</summary>
-    private static bool WantsFingerprint(HttpContext context) => context.Request.Headers.ContainsKey(Idempotency.IdempotencyMiddleware.HeaderName);
-
-    private static byte[]? JsonFingerprint(HttpContext context, byte[] body) => WantsFingerprint(context) ? SHA256.HashData(body) : null;
 
     private static void SetJsonBody(HttpContext context, byte[] body)
     {

@@ -5,7 +5,10 @@ namespace Genlook.Gateway.Caching;
 
 public static class CachingExtensions
 {
-    /// <summary>The generation status cache (CONTRACT §7): options, its own size-bounded L1, the shared store as L2.</summary>
+    /// <summary>
+    /// The generation status cache (CONTRACT §7): options, its own size-bounded L1 (which a GDPR erase empties of the
+    /// user's statuses), the shared store as L2.
+    /// </summary>
     public static WebApplicationBuilder AddGatewayCaching(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
@@ -16,6 +19,8 @@ public static class CachingExtensions
             new MemoryCache(new MemoryCacheOptions { SizeLimit = 32 * 1024 * 1024 }),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<CachingOptions>>()));
+        services.AddSingleton<Gdpr.IUserDataEraser>(sp => sp.GetRequiredService<GenerationStatusCache>());
+        services.AddSingleton<CachingMetrics>();
         return builder;
     }
 }

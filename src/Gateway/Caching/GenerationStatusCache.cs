@@ -20,7 +20,7 @@ namespace Genlook.Gateway.Caching;
 /// The L1 is a <see cref="MemoryCache"/> (not <see cref="IMemoryCache"/>) so that a GDPR erase can find one user's entries by key.
 /// </para>
 /// </summary>
-internal sealed class GenerationStatusCache(IGatewayStore store, MemoryCache memory, TimeProvider time, IOptions<CachingOptions> options)
+internal sealed class GenerationStatusCache(IGatewayStore store, MemoryCache memory, TimeProvider time, IOptions<CachingOptions> options) : Gdpr.IUserDataEraser
 {
     private readonly CachingOptions _options = options.Value;
 

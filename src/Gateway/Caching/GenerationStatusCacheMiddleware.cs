@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Genlook.Gateway.Identity;
-using Genlook.Gateway.Observability;
 using Genlook.Gateway.Proxy;
 using Genlook.Gateway.Storage;
 
@@ -15,7 +14,7 @@ namespace Genlook.Gateway.Caching;
 /// The cache is optional (CONTRACT §4): when the store fails, the poll is a plain miss and Genlook's answer goes out.
 /// </summary>
 internal sealed partial class GenerationStatusCacheMiddleware(
-    RequestDelegate next, GenerationStatusCache cache, GatewayTelemetry telemetry, TimeProvider time, ILogger<GenerationStatusCacheMiddleware> logger)
+    RequestDelegate next, GenerationStatusCache cache, CachingMetrics metrics, TimeProvider time, ILogger<GenerationStatusCacheMiddleware> logger)
 {
     private const string CacheName = "genlook-gateway";
     private const int MaxBodyBytes = 256 * 1024;
@@ -125,8 +124,7 @@ internal sealed partial class GenerationStatusCacheMiddleware(
     /// <summary>Forwards with the response body captured into <paramref name="capture"/>, and caches it if it may be.</summary>
     private async Task<CachedStatus?> ForwardAndStoreAsync(HttpContext context, IGatewayUserFeature user, string id, CaptureStream capture)
     {
-        telemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("cache.result", "miss"));
-        GatewayTelemetry.TagRequestSpan("gateway.cache", "miss");
+        metrics.Looked(hit: false);
         var response = context.Response;
         var original = response.Body;
         capture.Client = original;
@@ -274,8 +272,7 @@ internal sealed partial class GenerationStatusCacheMiddleware(
 
     private Task WriteHitAsync(HttpContext context, CachedStatus entry)
     {
-        telemetry.CacheLookups.Add(1, new KeyValuePair<string, object?>("cache.result", "hit"));
-        GatewayTelemetry.TagRequestSpan("gateway.cache", "hit");
+        metrics.Looked(hit: true);
         var response = context.Response;
         response.StatusCode = StatusCodes.Status200OK;
         response.ContentType = "application/json; charset=utf-8";

@@ -9,6 +9,7 @@ public static class CompatExtensions
         services.AddOptions<CompatOptions>().BindConfiguration(CompatOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         services.AddSingleton(_ => new CompatEngine(CompatRules.All));
         services.AddSingleton<CompatReporter>();
+        services.AddSingleton<CompatMetrics>();
         return builder;
     }
 }

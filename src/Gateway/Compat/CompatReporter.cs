@@ -10,14 +10,14 @@ namespace Genlook.Gateway.Compat;
 /// the shapes rewritten) and <c>Link: &lt;migration guide&gt;; rel="deprecation"</c> on the response, a counter per row and
 /// route (<c>gateway.compat.rewrites</c>), and a Debug log line without user data.
 /// </summary>
-internal sealed partial class CompatReporter(GatewayTelemetry telemetry, IOptions<CompatOptions> options, ILogger<CompatReporter> logger)
+internal sealed partial class CompatReporter(CompatMetrics metrics, IOptions<CompatOptions> options, ILogger<CompatReporter> logger)
 {
     public void Report(HttpContext context, GatewayRoute route, IReadOnlyList<ICompatShape> applied)
     {
         var earliest = DateTimeOffset.MaxValue;
         foreach (var shape in applied)
         {
-            telemetry.CompatRewrites.Add(1, new("compat.row", shape.Id), new("route", route.Id));
+            metrics.Rewritten(shape, route);
             LogRewrite(logger, shape.Id, route.Id);
             earliest = shape.DeprecatedAt < earliest ? shape.DeprecatedAt : earliest;
         }

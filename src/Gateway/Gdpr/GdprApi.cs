@@ -1,7 +1,6 @@
 using System.Security.Cryptography;
 using Genlook.Gateway.Errors;
 using Genlook.Gateway.Identity;
-using Genlook.Gateway.Observability;
 using Genlook.Gateway.Proxy;
 using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Mvc;
@@ -73,7 +72,7 @@ public static partial class GdprApi
 /// <summary>Accepts an erase request: the job is stored durably and queued before <c>202</c> is answered.</summary>
 internal sealed partial class GdprJobAcceptor(
     GdprJobStore jobs, IGdprQueue queue, PseudonymGenerator pseudonyms, IOptions<GenlookOptions> genlook, TimeProvider time,
-    GatewayTelemetry telemetry, ILogger<GdprJobAcceptor> logger)
+    GdprMetrics metrics, ILogger<GdprJobAcceptor> logger)
 {
     public async Task<IResult> AcceptAsync(HttpContext context, string subject)
     {
@@ -97,7 +96,7 @@ internal sealed partial class GdprJobAcceptor(
             throw new Storage.StoreUnavailableException("The erase job could not be queued.", ex);
         }
 
-        telemetry.GdprJobs.Add(1, new KeyValuePair<string, object?>("gdpr.job.state", "accepted"));
+        metrics.Jobs.Add(1, new KeyValuePair<string, object?>("gdpr.job.state", "accepted"));
         LogAccepted(logger, job.JobId, job.Targets.Count);
         context.Response.Headers.Location = "/gdpr/jobs/" + job.JobId;
         return TypedResults.Json(new GdprAccepted(job.JobId, job.Status), GdprJsonContext.Default.GdprAccepted, statusCode: StatusCodes.Status202Accepted);

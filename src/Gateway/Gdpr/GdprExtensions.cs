@@ -1,4 +1,3 @@
-using Genlook.Gateway.Observability;
 using Genlook.Gateway.Storage;
 using Microsoft.Extensions.Http.Resilience;
 

@@ -1,4 +1,3 @@
-using Genlook.Gateway.Observability;
 using Genlook.Gateway.Storage;
 using Microsoft.Extensions.Options;
 
@@ -12,7 +11,7 @@ namespace Genlook.Gateway.Gdpr;
 /// </summary>
 internal sealed partial class GdprWorker(
     IGdprQueue queue, GdprJobStore jobs, GdprEraser eraser, IOptions<GdprOptions> options, TimeProvider time,
-    GatewayTelemetry telemetry, GdprMetrics metrics, StoreOutage outage, ILogger<GdprWorker> logger) : BackgroundService
+    GdprMetrics metrics, StoreOutage outage, ILogger<GdprWorker> logger) : BackgroundService
 {
     // Unique per process start: a restarted instance is a new consumer, and its predecessor's jobs are claimed as stale.
     private readonly string _consumer = $"{Environment.MachineName}-{Environment.ProcessId}-{Guid.NewGuid():N}";
@@ -20,7 +19,7 @@ internal sealed partial class GdprWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         // Exported at 0 from the start: Prometheus's increase() cannot see a first failure on a series that is born at 1.
-        telemetry.GdprJobs.Add(0, new KeyValuePair<string, object?>("gdpr.job.state", "failed"));
+        metrics.Jobs.Add(0, new KeyValuePair<string, object?>("gdpr.job.state", "failed"));
         var interval = options.Value.PollInterval;
         while (!stoppingToken.IsCancellationRequested)
         {
@@ -151,11 +150,11 @@ internal sealed partial class GdprWorker(
             LogJobState(logger, job.JobId, job.Status, job.Targets.Count(t => t.Status == GdprJobStatus.Completed), job.Targets.Count);
             if (job.Status == GdprJobStatus.Completed)
             {
-                telemetry.GdprJobs.Add(1, new KeyValuePair<string, object?>("gdpr.job.state", "completed"));
+                metrics.Jobs.Add(1, new KeyValuePair<string, object?>("gdpr.job.state", "completed"));
             }
             else if (job.Status == GdprJobStatus.Failed)
             {
-                telemetry.GdprJobs.Add(1, new KeyValuePair<string, object?>("gdpr.job.state", "failed"));
+                metrics.Jobs.Add(1, new KeyValuePair<string, object?>("gdpr.job.state", "failed"));
             }
         }
 
@@ -175,7 +174,7 @@ internal sealed partial class GdprWorker(
         cancellationToken.ThrowIfCancellationRequested();
         var now = time.GetUtcNow();
         var kind = target.Name == GdprJob.StoreTarget ? "store" : "genlook";
-        telemetry.GdprAttempts.Add(1, new("gdpr.target.kind", kind), new("outcome", error is null ? "success" : "failure"));
+        metrics.Attempts.Add(1, new("gdpr.target.kind", kind), new("outcome", error is null ? "success" : "failure"));
         if (error is null)
         {
             target.Status = GdprJobStatus.Completed;
@@ -234,14 +233,4 @@ internal sealed partial class GdprWorker(
 
     [LoggerMessage(7006, LogLevel.Warning, "GDPR job {JobId}: this worker lost the job's lock (it stalled past Gdpr:ClaimIdleTime or the store went silent); it stops and leaves the job to the lock's holder.")]
     private static partial void LogLeaseLost(ILogger logger, string jobId);
-}
-
-/// <summary>Observable GDPR state: the age of the oldest unfinished job, refreshed by the worker loop (no store call per scrape).</summary>
-internal sealed class GdprMetrics
-{
-    public GdprMetrics(GatewayTelemetry telemetry) =>
-        telemetry.Meter.CreateObservableGauge("gateway.gdpr.oldest_pending_age", () => OldestPendingAge?.TotalSeconds ?? 0, "s",
-            "Age of the oldest unfinished GDPR erase job (0 when none): alert when it grows.");
-
-    public TimeSpan? OldestPendingAge { get; set; }
 }

@@ -10,8 +10,8 @@ namespace Genlook.Gateway.Gdpr;
 /// Pub/sub is best-effort: a message is delivered to the instances connected at that moment, once. The multiplexer
 /// re-subscribes after a reconnect, and since messages may have been missed meanwhile, a restored connection drops
 /// everyone's in-process data. A message lost without a disconnect leaves that instance serving nothing of the user
-/// after <see cref="Ownership.OwnershipStore.VerdictMemory"/> (5 s; every status is served after an ownership check, which
-/// then asks the store), and holding the unserved L1 statuses until they expire (at most <c>Caching:TerminalTtl</c>).
+/// once its remembered ownership verdicts expire (5 s; every status is served after an ownership check, which then asks
+/// the store), and holding the unserved L1 statuses until they expire (at most <c>Caching:TerminalTtl</c>).
 /// </para>
 /// </summary>
 internal sealed partial class RedisErasureBroadcast : IErasureBroadcast, IHostedService

@@ -1,10 +1,8 @@
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.Json;
-using Genlook.Gateway.Bodies;
 using Genlook.Gateway.Errors;
 using Genlook.Gateway.Identity;
-using Genlook.Gateway.Observability;
 using Genlook.Gateway.Proxy;
 using Genlook.Gateway.Storage;
 using Microsoft.Extensions.Options;
@@ -14,12 +12,12 @@ namespace Genlook.Gateway.Idempotency;
 
 /// <summary>
 /// <c>Idempotency-Key</c> (draft-ietf-httpapi-idempotency-key-header, CONTRACT §10) on try-ons and uploads, after the
-/// body stage (so the fingerprint is of what is actually forwarded). The first request claims the key in the shared
+/// body stage, so the fingerprint is of what is actually forwarded (<see cref="BodyFingerprint"/>). The first request claims the key in the shared
 /// store and is forwarded; its response is kept for 24 hours and replayed for the same key and body without calling
 /// Genlook; a different body is <c>422</c>, a repeat while the first is in flight (on any instance) is <c>409</c>.
 /// A 5xx, a timeout or an answer Genlook says to retry (429, 402) releases the key, so a failure never poisons it.
 /// </summary>
-internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore store, GatewayTelemetry telemetry, IOptions<GenlookOptions> genlook)
+internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore store, IdempotencyMetrics metrics, IOptions<GenlookOptions> genlook)
 {
     public const string HeaderName = "Idempotency-Key";
     private static readonly TimeSpan Retention = TimeSpan.FromHours(24);
@@ -45,7 +43,7 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore 
         }
 
         var user = context.GetGatewayUser();
-        var fingerprint = Convert.ToHexString(context.Features.Get<IRequestRewriteFeature>()?.Fingerprint ?? []);
+        var fingerprint = await BodyFingerprint.ComputeAsync(context.Request, context.RequestAborted);
         var keyHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(route!.Id + "\n" + idempotencyKey)));
         var recordKey = StoreKeys.UserKey(user.Pseudonym, user.Account, "idem", keyHash);
 
@@ -123,8 +121,7 @@ internal sealed class IdempotencyMiddleware(RequestDelegate next, IGatewayStore 
             return GatewayErrorResponse.WriteAsync(context, GatewayErrors.IdempotencyKeyInUse());
         }
 
-        GatewayTelemetry.TagRequestSpan("gateway.idempotency", "replayed");
-        telemetry.IdempotentReplays.Add(1, new KeyValuePair<string, object?>("route", context.GetGatewayRoute()!.Id));
+        metrics.Replayed(context.GetGatewayRoute()!);
         var response = context.Response;
         response.StatusCode = existing.Status;
         response.ContentType = existing.ContentType;

@@ -1,16 +1,15 @@
+using Genlook.Gateway.Proxy;
+
 namespace Genlook.Gateway.Identity;
 
 /// <summary>
 /// Who a proxied request acts as: set once per request after authentication, read by every later stage
 /// (attribution, ownership, rate limits, cache). Typed, so no stage parses claims or strings again.
 /// </summary>
-public interface IGatewayUserFeature
+public interface IGatewayUserFeature : IGenlookAccountFeature
 {
     /// <summary>The caller's <c>externalUserId</c> (a keyed hash of <c>sub</c>). Never log it.</summary>
     string Pseudonym { get; }
-
-    /// <summary>The Genlook account (name under <c>Genlook:Accounts</c>) this request spends.</summary>
-    string Account { get; }
 }
 
 internal sealed record GatewayUserFeature(string Pseudonym, string Account) : IGatewayUserFeature;

@@ -8,7 +8,8 @@ namespace Genlook.Gateway.Identity;
 /// <summary>
 /// Runs after authentication, before rate limiting, on the proxied routes: answers <c>401</c> without a valid token,
 /// derives the caller's pseudonym once and selects the Genlook account (the token's <c>Genlook:AccountClaim</c>, else
-/// <c>Genlook:DefaultAccount</c>; a value naming no configured account is <c>403</c>). Every later stage reads the typed <see cref="IGatewayUserFeature"/>.
+/// <c>Genlook:DefaultAccount</c>; a value naming no configured account is <c>403</c>). Every later stage reads the typed <see cref="IGatewayUserFeature"/>
+/// (the proxy's own stages only its <see cref="IGenlookAccountFeature"/>).
 /// </summary>
 internal sealed class GatewayUserMiddleware
 {
@@ -59,7 +60,9 @@ internal sealed class GatewayUserMiddleware
             account = configured;
         }
 
-        context.Features.Set<IGatewayUserFeature>(new GatewayUserFeature(_pseudonyms.For(subject), account));
+        var user = new GatewayUserFeature(_pseudonyms.For(subject), account);
+        context.Features.Set<IGatewayUserFeature>(user);
+        context.Features.Set<IGenlookAccountFeature>(user);
         return _next(context);
     }
 }

@@ -9,14 +9,14 @@ public static class ObservabilityExtensions
 {
     /// <summary>
     /// OpenTelemetry traces (ASP.NET Core, HttpClient, YARP, the gateway), metrics (ASP.NET Core, Kestrel, runtime,
-    /// the gateway) and logs. Exported by OTLP only when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; the other
-    /// standard <c>OTEL_*</c> variables (protocol, headers, service name) apply as usual.
+    /// the gateway's meter, whose instruments each feature's metrics class creates) and logs. Exported by OTLP only
+    /// when <c>OTEL_EXPORTER_OTLP_ENDPOINT</c> is set; the other standard <c>OTEL_*</c> variables (protocol, headers,
+    /// service name) apply as usual.
     /// <c>OpenTelemetry:Enabled</c> (default <c>false</c>) runs the pipelines without OTLP, for other exporters.
     /// <c>OpenTelemetry:Prometheus:Port</c> (default none) also serves the metrics to Prometheus, on that port only.
     /// </summary>
     public static WebApplicationBuilder AddGatewayObservability(this WebApplicationBuilder builder)
     {
-        builder.Services.AddSingleton<GatewayTelemetry>();
         builder.Services.AddOptions<PrometheusEndpointOptions>().BindConfiguration(PrometheusEndpointOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
         var export = !string.IsNullOrWhiteSpace(builder.Configuration["OTEL_EXPORTER_OTLP_ENDPOINT"]);
         var prometheus = builder.Configuration.GetSection(PrometheusEndpointOptions.SectionName)["Port"] is { Length: > 0 };

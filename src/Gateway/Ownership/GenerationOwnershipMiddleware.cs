@@ -9,7 +9,7 @@ namespace Genlook.Gateway.Ownership;
 /// <c>GET /generations/{id}</c> for anyone but the owner, or for an id the gateway never issued: <c>404
 /// GENERATION_NOT_FOUND</c> without calling Genlook (no existence leak). Store down: <c>503</c>, never open.
 /// </summary>
-internal sealed class GenerationOwnershipMiddleware(RequestDelegate next, OwnershipStore ownership, GatewayTelemetry telemetry)
+internal sealed class GenerationOwnershipMiddleware(RequestDelegate next, OwnershipStore ownership, OwnershipMetrics metrics)
 {
     // Other routes pass straight through, without a state machine of their own.
     public Task InvokeAsync(HttpContext context) =>
@@ -20,8 +20,7 @@ internal sealed class GenerationOwnershipMiddleware(RequestDelegate next, Owners
         var id = context.Request.RouteValues["id"] as string ?? string.Empty;
         if (!await ownership.OwnsGenerationAsync(context.GetGatewayUser(), id, context.RequestAborted))
         {
-            telemetry.OwnershipDenials.Add(1, new KeyValuePair<string, object?>("route", GatewayRoute.Generation.Id));
-            GatewayTelemetry.TagRequestSpan("gateway.ownership", "denied");
+            metrics.Denied(GatewayRoute.Generation);
             await GatewayErrorResponse.WriteAsync(context, GatewayErrors.GenerationNotFound());
             return;
         }

@@ -1,5 +1,6 @@
-using Genlook.Gateway.Identity;
+using Genlook.Gateway.Gdpr;
 using Microsoft.Extensions.Caching.Memory;
+using Genlook.Gateway.Identity;
 using Genlook.Gateway.Storage;
 
 namespace Genlook.Gateway.Ownership;
@@ -9,7 +10,7 @@ namespace Genlook.Gateway.Ownership;
 /// records every id it hands out under the caller's pseudonym and account. A record is a key under the user's hash tag,
 /// so "does this user own X" is one EXISTS and the user's index finds every record for GDPR erase.
 /// </summary>
-internal sealed class OwnershipStore(IGatewayStore store, TimeProvider time)
+internal sealed class OwnershipStore(IGatewayStore store, TimeProvider time) : IUserDataEraser
 {
     /// <summary>
     /// A positive verdict is remembered in process this long, so an app polling its own generation costs one store
@@ -49,11 +50,11 @@ internal sealed class OwnershipStore(IGatewayStore store, TimeProvider time)
         return true;
     }
 
-    /// <summary>Forgets the user's remembered verdicts (GDPR erase).</summary>
-    public void ForgetVerdicts(string pseudonym) => _owned.RemoveUserEntries(pseudonym);
+    /// <summary>Forgets the user's remembered verdicts (GDPR erase; the records go with the user's index).</summary>
+    public void ForgetLocal(string pseudonym) => _owned.RemoveUserEntries(pseudonym);
 
     /// <summary>Forgets every remembered verdict (an erase may have been missed).</summary>
-    public void ForgetVerdicts() => _owned.Compact(1.0);
+    public void ForgetAllLocal() => _owned.Compact(1.0);
 
     public Task<bool> OwnsImageAsync(IGatewayUserFeature user, string imageId, CancellationToken cancellationToken) =>
         store.ExistsAsync(ImageKey(user, imageId), cancellationToken);

@@ -1,4 +1,3 @@
-using Genlook.Gateway.Identity;
 using Yarp.ReverseProxy;
 using Yarp.ReverseProxy.Model;
 
@@ -9,7 +8,9 @@ internal sealed class AccountClusterMiddleware(RequestDelegate next, IProxyState
 {
     public Task InvokeAsync(HttpContext context)
     {
-        var clusterId = GenlookProxyConfigProvider.ClusterId(context.GetGatewayUser().Account);
+        var account = context.Features.Get<IGenlookAccountFeature>()?.Account
+                      ?? throw new InvalidOperationException("No Genlook account on this request: the identity stage did not run.");
+        var clusterId = GenlookProxyConfigProvider.ClusterId(account);
         if (context.GetReverseProxyFeature().Cluster.Config.ClusterId != clusterId && proxyState.TryGetCluster(clusterId, out ClusterState? cluster))
         {
             context.ReassignProxyRequest(cluster);

@@ -17,6 +17,7 @@ public static class ProxyExtensions
         services.AddOptions<GatewayLimitsOptions>().BindConfiguration(GatewayLimitsOptions.SectionName).ValidateDataAnnotations().ValidateOnStart();
 
         services.AddSingleton<IProxyConfigProvider, GenlookProxyConfigProvider>();
+        services.AddSingleton<ProxyMetrics>();
         services.TryAddEnumerable(ServiceDescriptor.Singleton<MatcherPolicy, ExactRouteMatcherPolicy>());
         services.AddReverseProxy().AddTransforms<UpstreamHeadersTransformProvider>();
         services.AddSingleton<Yarp.ReverseProxy.Forwarder.IForwarderHttpClientFactory, UpstreamHttpClientFactory>();

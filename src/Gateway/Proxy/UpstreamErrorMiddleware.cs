@@ -7,7 +7,7 @@ namespace Genlook.Gateway.Proxy;
 /// YARP answers a failed forward with a bare 502/504 and no body; apps get the contract shape instead (CONTRACT §4).
 /// Runs first in the proxy pipeline so it sees the forwarder's verdict.
 /// </summary>
-internal sealed class UpstreamErrorMiddleware(RequestDelegate next, Observability.GatewayTelemetry telemetry, ILogger<UpstreamErrorMiddleware> logger)
+internal sealed class UpstreamErrorMiddleware(RequestDelegate next, ProxyMetrics metrics, ILogger<UpstreamErrorMiddleware> logger)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -38,7 +38,7 @@ internal sealed class UpstreamErrorMiddleware(RequestDelegate next, Observabilit
             _ => GatewayErrors.UpstreamUnavailable(),
         };
 
-        telemetry.UpstreamErrors.Add(1, new("error.code", mapped.Code), new("route", context.GetGatewayRoute()?.Id));
+        metrics.UpstreamErrors.Add(1, new("error.code", mapped.Code), new("route", context.GetGatewayRoute()?.Id));
         Observability.GatewayTelemetry.TagRequestSpan("gateway.upstream.error", mapped.Code);
         if (context.Response.HasStarted)
         {

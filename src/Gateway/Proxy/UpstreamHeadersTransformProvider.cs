@@ -13,7 +13,7 @@ namespace Genlook.Gateway.Proxy;
 /// after the transforms; <c>Host</c> comes from the destination.
 /// Also maps Genlook rejecting that key (an operator problem) to <c>502 UPSTREAM_AUTH_FAILED</c>.
 /// </summary>
-internal sealed class UpstreamHeadersTransformProvider(IOptions<GenlookOptions> options, Observability.GatewayTelemetry telemetry, ILogger<UpstreamHeadersTransformProvider> logger) : ITransformProvider
+internal sealed class UpstreamHeadersTransformProvider(IOptions<GenlookOptions> options, ProxyMetrics metrics, ILogger<UpstreamHeadersTransformProvider> logger) : ITransformProvider
 {
     internal const string ApiKeyHeader = "x-api-key";
 
@@ -113,7 +113,7 @@ internal sealed class UpstreamHeadersTransformProvider(IOptions<GenlookOptions> 
 
         var account = context.HttpContext.GetReverseProxyFeature().Cluster.Config.Metadata?[GenlookProxyConfigProvider.AccountMetadataKey] ?? "?";
         ProxyLog.UpstreamKeyRejected(logger, account);
-        telemetry.UpstreamErrors.Add(1, new("error.code", "UPSTREAM_AUTH_FAILED"), new("route", context.HttpContext.GetGatewayRoute()?.Id));
+        metrics.UpstreamErrors.Add(1, new("error.code", "UPSTREAM_AUTH_FAILED"), new("route", context.HttpContext.GetGatewayRoute()?.Id));
         context.SuppressResponseBody = true;
         Errors.GatewayErrorResponse.ClearUpstreamHeaders(context.HttpContext.Response);
         await Errors.GatewayErrorResponse.WriteAsync(context.HttpContext, Errors.GatewayErrors.UpstreamAuthFailed());

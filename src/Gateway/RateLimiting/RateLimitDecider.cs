@@ -14,7 +14,7 @@ namespace Genlook.Gateway.RateLimiting;
 /// header written here is its final state.
 /// </summary>
 internal sealed class RateLimitDecider(
-    IRateLimitStore store, IOptions<RateLimitingOptions> options, IHttpContextAccessor accessor, GatewayTelemetry telemetry)
+    IRateLimitStore store, IOptions<RateLimitingOptions> options, IHttpContextAccessor accessor, RateLimitingMetrics metrics)
 {
     private readonly RateLimitingOptions _options = options.Value;
 
@@ -44,11 +44,7 @@ internal sealed class RateLimitDecider(
         var policy = plan.Rules[0].Policy; // the user's own rule comes first
         var request = new RateLimitRequest(plan.Rules, plan.HoldKey);
         var decision = await store.AcquireAsync(request, cancellationToken);
-        telemetry.RateLimitDecisions.Add(1,
-            new("policy", policy),
-            new("outcome", decision.Allowed ? "allowed" : "rejected"),
-            new("source", decision.FromFallback ? "fallback" : "shared"));
-
+        metrics.Decided(policy, decision);
         GatewayTelemetry.TagRequestSpan(DecisionTags[policy], decision.Allowed ? (decision.FromFallback ? "allowed-fallback" : "allowed") : "rejected");
 
         // The limiter API carries no HttpContext; the request that is asking is the current one.

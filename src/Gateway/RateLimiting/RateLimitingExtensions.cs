@@ -40,6 +40,8 @@ public static class RateLimitingExtensions
             services.AddSingleton<IRateLimitStore, ResilientRateLimitStore>();
         }
 
+        services.AddSingleton<RateLimitingMetrics>();
+        services.AddExceptionHandler<RateLimitUnavailableExceptionHandler>();
         services.AddSingleton<RateLimitDecider>();
         services.AddOptions<RateLimiterOptions>().Configure<RateLimitDecider, PseudonymGenerator, IOptions<GenlookOptions>>((limiter, decider, pseudonyms, genlook) =>
         {

@@ -33,14 +33,13 @@ internal sealed class RedisGatewayStore : IGatewayStore, IAsyncDisposable
 
     private readonly StoreOutage outage;
 
-    public RedisGatewayStore(IConnectionMultiplexer redis, Observability.GatewayTelemetry telemetry, StoreOutage outage, TimeProvider time, ILogger<RedisGatewayStore> logger)
+    public RedisGatewayStore(IConnectionMultiplexer redis, StorageMetrics metrics, StoreOutage outage, TimeProvider time, ILogger<RedisGatewayStore> logger)
     {
         this.redis = redis;
         this.outage = outage;
         circuit = RedisCircuit.Create("store", Circuit, time, logger);
         setIndexed = new SetIndexedBatcher(redis, circuit);
-        telemetry.Meter.CreateObservableGauge("gateway.redis.available", () => redis.IsConnected ? 1 : 0, "{bool}",
-            "1 while the gateway's Redis connection is up, 0 while it is down.");
+        metrics.ObserveRedis(redis);
     }
 
     // Per item (KEYS: key, index; ARGV: value, ttl ms): sets the value and adds its key to the user's index; the index

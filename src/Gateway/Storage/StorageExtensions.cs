@@ -8,12 +8,15 @@ public static partial class StorageExtensions
     /// <summary>
     /// <c>ConnectionStrings:Redis</c> set: the shared Redis store (one multiplexer, short timeouts, never aborting on a
     /// failed first connect so the gateway starts and recovers with Redis). Empty: the in-memory store, with a warning.
+    /// Either way a store outage anywhere answers <c>503 STORE_UNAVAILABLE</c> (<see cref="StoreUnavailableExceptionHandler"/>).
     /// </summary>
     public static WebApplicationBuilder AddGatewayStorage(this WebApplicationBuilder builder)
     {
         var services = builder.Services;
         services.TryAddSingletonTimeProvider();
+        services.AddSingleton<StorageMetrics>();
         services.AddSingleton<StoreOutage>();
+        services.AddExceptionHandler<StoreUnavailableExceptionHandler>();
         var connectionString = RedisConnectionString(builder.Configuration);
         if (connectionString is null)
         {

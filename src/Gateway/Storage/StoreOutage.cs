@@ -22,12 +22,11 @@ internal sealed partial class StoreOutage
     private long _lastFailure;
     private long _failedCalls;
 
-    public StoreOutage(ILogger<StoreOutage> logger, Observability.GatewayTelemetry telemetry, TimeProvider time)
+    public StoreOutage(ILogger<StoreOutage> logger, StorageMetrics metrics, TimeProvider time)
     {
         _logger = logger;
         _time = time;
-        _failures = telemetry.Meter.CreateCounter<long>("gateway.store.failures", "{call}",
-            "Store (Redis) calls that failed because the store could not serve (an outage, answered 503 or served by a fallback), by error.type.");
+        _failures = metrics.Failures;
     }
 
     /// <summary>A call failed because the store could not serve; <paramref name="reason"/> is bounded (see <see cref="RedisErrors.OutageReason"/>).</summary>

@@ -18,8 +18,8 @@ internal static class JsonInvariants
     private static readonly string[] LegacyProductMembers = ["imageUrls", "autoClassifyImages", "autoDetectImageRoles"];
 
     /// <summary>
-    /// A try-on body the pipeline would forward: <paramref name="rewrite"/> had no errors and the ownership step
-    /// (<c>RequestBodyMiddleware</c>: the caller must own <see cref="BodyRewrite.PersonImageId"/>) let it through.
+    /// A try-on body the pipeline would forward: <paramref name="rewrite"/> had no errors and the ownership stage after
+    /// the body stage (<c>ImageOwnershipMiddleware</c>: the caller must own <see cref="BodyRewrite.PersonImageId"/>) let it through.
     /// </summary>
     public static bool WouldForwardTryOn(BodyRewrite rewrite) =>
         rewrite.Errors is null && (rewrite.PersonImageId is not { } id || Caller.Owns(id));

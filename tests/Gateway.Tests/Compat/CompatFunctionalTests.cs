@@ -111,6 +111,18 @@ public sealed class CompatFunctionalTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task TryOn_LegacyBodyNamingAnImageNotOwned_IsForbiddenWithoutDeprecationHeaders()
+    {
+        var response = await _alice.TryOnAsync("""{"productId":"shirt-42","customerImageId":"retention-7d/acc_emu/customer/20260101-deadbeef.png"}""");
+
+        await ErrorAssert.IsError(response, HttpStatusCode.Forbidden, "FORBIDDEN");
+        Assert.False(response.Headers.Contains("Deprecation"));
+        Assert.False(response.Headers.Contains("Link"));
+        Assert.True(response.Headers.Contains("RateLimit"));
+        Assert.Equal(0, _app.Emulator.Requests.Count);
+    }
+
+    [Fact]
     public async Task TryOn_ConflictingLegacyAndCurrent_IsValidationFailedAndNotForwarded()
     {
         var response = await _alice.TryOnAsync("""{"product":{"externalId":"a"},"products":[{"externalId":"b"}],"useWatermark":true,"output":{"watermark":false},"person":{"image":{"source":{"id":"___IMAGEID__"}}}}""".Replace("___IMAGEID__", _imageId, StringComparison.Ordinal));

@@ -55,6 +55,19 @@ public sealed class GdprInProcessPurgeTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task UserDataErasers_ForgetOwnershipVerdictsBeforeCachedStatuses()
+    {
+        await using var app = await GatewayApp.StartAsync(settings: Settings());
+
+        var erasers = app.Services.GetServices<IUserDataEraser>().ToList();
+
+        // A status is served only after an ownership check: forgetting verdicts first leaves no window to re-cache one.
+        Assert.Collection(erasers,
+            first => Assert.IsType<Genlook.Gateway.Ownership.OwnershipStore>(first),
+            second => Assert.IsType<GenerationStatusCache>(second));
+    }
+
+    [Fact]
     public async Task Erase_SingleInstance_DropsCachedStatus()
     {
         await using var app = await GatewayApp.StartAsync(settings: Settings());

@@ -1,4 +1,4 @@
-using Genlook.Gateway.Observability;
+using Genlook.Gateway.Storage;
 using Microsoft.Extensions.DependencyInjection;
 using System.Diagnostics.Metrics;
 
@@ -6,15 +6,18 @@ namespace Genlook.Gateway.Tests.Infrastructure;
 
 public static class TestTelemetry
 {
-    /// <summary>The gateway's instruments on a throwaway meter factory, for tests that build components by hand.</summary>
-    public static GatewayTelemetry Create() =>
-        new(new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>());
+    /// <summary>A throwaway meter factory, for tests that build components by hand.</summary>
+    public static IMeterFactory MeterFactory() =>
+        new ServiceCollection().AddMetrics().BuildServiceProvider().GetRequiredService<IMeterFactory>();
+
+    /// <summary>The store's instruments on a throwaway meter factory.</summary>
+    internal static StorageMetrics Storage() => new(MeterFactory());
 
     /// <summary>A Redis store built by hand, as the gateway builds it (outages logged nowhere).</summary>
-    internal static Gateway.Storage.RedisGatewayStore RedisStore(StackExchange.Redis.IConnectionMultiplexer redis)
+    internal static RedisGatewayStore RedisStore(StackExchange.Redis.IConnectionMultiplexer redis)
     {
-        var telemetry = Create();
-        return new(redis, telemetry, new Gateway.Storage.StoreOutage(Microsoft.Extensions.Logging.Abstractions.NullLogger<Gateway.Storage.StoreOutage>.Instance, telemetry, TimeProvider.System),
-            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<Gateway.Storage.RedisGatewayStore>.Instance);
+        var metrics = Storage();
+        return new(redis, metrics, new StoreOutage(Microsoft.Extensions.Logging.Abstractions.NullLogger<StoreOutage>.Instance, metrics, TimeProvider.System),
+            TimeProvider.System, Microsoft.Extensions.Logging.Abstractions.NullLogger<RedisGatewayStore>.Instance);
     }
 }

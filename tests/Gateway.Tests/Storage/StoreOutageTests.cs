@@ -40,7 +40,7 @@ public sealed class StoreOutageTests
     {
         var time = new FakeTimeProvider();
         var logger = new FakeLogger<StoreOutage>();
-        var outage = new StoreOutage(logger, TestTelemetry.Create(), time);
+        var outage = new StoreOutage(logger, TestTelemetry.Storage(), time);
 
         // A partial outage: failures and successes interleaved (one cluster node down).
         for (var i = 0; i < 10; i++)

@@ -1,8 +1,8 @@
-using Genlook.Gateway.Storage;
+using Genlook.Gateway.Errors;
 using Microsoft.AspNetCore.Diagnostics;
 using StackExchange.Redis;
 
-namespace Genlook.Gateway.Errors;
+namespace Genlook.Gateway.Storage;
 
 /// <summary>
 /// The store could not serve: <c>503 STORE_UNAVAILABLE</c>. An expected answer during an outage, so not logged per

@@ -1,7 +1,7 @@
-using Genlook.Gateway.RateLimiting;
+using Genlook.Gateway.Errors;
 using Microsoft.AspNetCore.Diagnostics;
 
-namespace Genlook.Gateway.Errors;
+namespace Genlook.Gateway.RateLimiting;
 
 /// <summary>
 /// <c>RateLimiting:FailureMode</c> <c>closed</c> and Redis cannot decide: <c>503 STORE_UNAVAILABLE</c>. Not logged per
