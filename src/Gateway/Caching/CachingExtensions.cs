@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Caching.Memory;
+using Genlook.Gateway.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Genlook.Gateway.Caching;
@@ -16,6 +17,21 @@ public static class CachingExtensions
             new MemoryCache(new MemoryCacheOptions { SizeLimit = 32 * 1024 * 1024 }),
             sp.GetRequiredService<TimeProvider>(),
             sp.GetRequiredService<IOptions<CachingOptions>>()));
+
+        // The watch (CONTRACT §7): one hub per instance, its poller's upstream client, and the bus between instances.
+        services.AddSingleton<WatchMetrics>();
+        services.AddSingleton<GenlookStatusClient>();
+        if (builder.UsesRedis())
+        {
+            services.AddSingleton<IWatchBus>(sp => new RedisWatchBus(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()));
+        }
+        else
+        {
+            services.AddSingleton<IWatchBus>(sp => new InMemoryWatchBus(sp.GetRequiredService<TimeProvider>()));
+        }
+
+        services.AddSingleton<GenerationWatchHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<GenerationWatchHub>());
         return builder;
     }
 }
