@@ -399,3 +399,41 @@ public sealed class WatchTests : IAsyncLifetime
         }
     }
 }
+
+/// <summary>The watch on a real Redis Cluster: sharded pub/sub carries the poller's answers to the other instance.</summary>
+[Collection(Storage.RedisClusterCollection.Name)]
+public sealed class WatchOnClusterTests(RedisCluster cluster)
+{
+    [Fact]
+    public async Task WatchersOnTwoInstances_OfAClusterStore_AllFinish_WithOnePollerPerGeneration()
+    {
+        await using var emulator = await GenlookEmulatorHost.StartAsync(new EmulatorOptions
+        {
+            ApiKeys = [GatewayApp.ApiKey], Strict = true, PendingFor = TimeSpan.FromMilliseconds(500), ProcessingFor = TimeSpan.FromMilliseconds(500),
+        });
+        var settings = new Dictionary<string, string?>
+        {
+            ["RateLimiting:Policies:reads:PermitLimit"] = "100000", ["Caching:PollInterval"] = "00:00:00.100", ["Caching:PendingTtl"] = "00:00:00.100",
+        };
+        await using var first = await GatewayApp.StartAsync(cluster.ConnectionString, settings, emulator);
+        await using var second = await GatewayApp.StartAsync(cluster.ConnectionString, settings, emulator);
+        var session = new AppSession(first.ClientFor("watch-cluster"));
+        var id = await session.TryOnGenerationIdAsync(await session.UploadImageIdAsync());
+        emulator.Requests.Clear();
+
+        var watches = new[] { first, second, first, second }.Select(app => Task.Run(async () =>
+        {
+            var (stream, _) = await EventStream.OpenAsync(app.ClientFor("watch-cluster"), id);
+            Assert.NotNull(stream);
+            await using var _ = stream;
+            return await stream.ReadToEndAsync();
+        })).ToList();
+
+        foreach (var events in await Task.WhenAll(watches))
+        {
+            Assert.Equal("COMPLETED", events[^1].Status);
+        }
+
+        Assert.InRange(emulator.Requests.Matching("GET", $"/tryon/v1/generations/{id}").Count, 1, 13);
+    }
+}
