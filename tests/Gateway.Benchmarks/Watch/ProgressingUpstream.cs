@@ -13,6 +13,7 @@ internal sealed class ProgressingUpstream : IAsyncDisposable
 {
     private readonly WebApplication _app;
     private readonly ConcurrentDictionary<string, Generation> _generations = new();
+    private readonly string _run = Guid.NewGuid().ToString("N")[..8];
     private long _next;
 
     private ProgressingUpstream(WebApplication app, TimeSpan lifetime)
@@ -21,7 +22,8 @@ internal sealed class ProgressingUpstream : IAsyncDisposable
         app.MapPost("/tryon/v1/try-on", async (HttpContext c) =>
         {
             await c.Request.Body.CopyToAsync(Stream.Null);
-            var id = "gen_watch_" + Interlocked.Increment(ref _next).ToString(CultureInfo.InvariantCulture);
+            // Unique across runs: a run on the same Redis must not find the last run's final statuses in the cache.
+            var id = "gen_watch_" + _run + "_" + Interlocked.Increment(ref _next).ToString(CultureInfo.InvariantCulture);
             _generations[id] = new Generation(DateTime.UtcNow);
             await Json(c, $$"""{"generationId":"{{id}}","status":"PENDING","productExternalId":"shirt-42"}""");
         });

@@ -62,7 +62,8 @@ public static class WatchLoad
             var cpuBefore = gateways.Select(g => CpuMicroseconds(g.Process)).Sum();
             var started = Stopwatch.StartNew();
             var opened = 0;
-            var firstEvents = 0;
+            var settled = 0; // watches with their first event, or refused for good
+            var retries = 0;
             var allOpen = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             long watchMicroseconds = 0;
             var failures = new ConcurrentBag<string>();
@@ -71,19 +72,32 @@ public static class WatchLoad
             {
                 var g = w % generations;
                 var gateway = gateways[w % gateways.Count].Url;
-                using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway, "/tryon/v1/generations/" + ids[g]));
-                request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[g]);
-                request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
                 var watchStart = Stopwatch.GetTimestamp();
                 HttpResponseMessage response;
-                await opening.WaitAsync();
-                try
+                for (var attempt = 1; ; attempt++)
                 {
-                    response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
-                }
-                finally
-                {
-                    opening.Release();
+                    using var request = new HttpRequestMessage(HttpMethod.Get, new Uri(gateway, "/tryon/v1/generations/" + ids[g]));
+                    request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", tokens[g]);
+                    request.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+                    await opening.WaitAsync();
+                    try
+                    {
+                        response = await http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead);
+                    }
+                    finally
+                    {
+                        opening.Release();
+                    }
+
+                    // As an app would: a 503 (the store timed out under the opening burst) or 429 is retried after a second, a few times.
+                    if (response.StatusCode is not (HttpStatusCode.ServiceUnavailable or HttpStatusCode.TooManyRequests) || attempt == 5)
+                    {
+                        break;
+                    }
+
+                    Interlocked.Increment(ref retries);
+                    response.Dispose();
+                    await Task.Delay(TimeSpan.FromSeconds(1));
                 }
 
                 using (response)
@@ -91,6 +105,11 @@ public static class WatchLoad
                     if (response.StatusCode != HttpStatusCode.OK)
                     {
                         failures.Add($"{(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+                        if (Interlocked.Increment(ref settled) == watchers)
+                        {
+                            allOpen.TrySetResult();
+                        }
+
                         return;
                     }
 
@@ -103,7 +122,7 @@ public static class WatchLoad
                         if (line.StartsWith("data:", StringComparison.Ordinal))
                         {
                             last = line;
-                            if (first && Interlocked.Increment(ref firstEvents) == watchers)
+                            if (first && Interlocked.Increment(ref settled) == watchers)
                             {
                                 allOpen.TrySetResult();
                             }
@@ -126,6 +145,7 @@ public static class WatchLoad
             var peak = new long[gateways.Count];
             var everything = Task.WhenAll(tasks);
             var sampled = allOpen.Task;
+            long? openedAt = null;
             while (!everything.IsCompleted)
             {
                 for (var i = 0; i < gateways.Count; i++)
@@ -133,7 +153,8 @@ public static class WatchLoad
                     peak[i] = Math.Max(peak[i], RssMegabytes(gateways[i].Process));
                 }
 
-                if (sampled.IsCompleted && rssAllOpen[0] == 0)
+                // Two seconds after the last watch opened: the opening burst's garbage had a chance to go.
+                if (sampled.IsCompleted && rssAllOpen[0] == 0 && (openedAt ??= Stopwatch.GetTimestamp()) is { } at && Stopwatch.GetElapsedTime(at) > TimeSpan.FromSeconds(2))
                 {
                     for (var i = 0; i < gateways.Count; i++)
                     {
@@ -154,7 +175,7 @@ public static class WatchLoad
             var cpu = gateways.Select(g => CpuMicroseconds(g.Process)).Sum() - cpuBefore;
             var perInterval = ids.Select(id => upstream.GetsPerInterval(id, interval)).Order().ToArray();
             var report = string.Create(CultureInfo.InvariantCulture,
-                $"WATCH watchers={watchers} opened={opened} failed={failures.Count} instances={instances} generations={generations} " +
+                $"WATCH watchers={watchers} opened={opened} failed={failures.Count} retried={retries} instances={instances} generations={generations} " +
                 $"gets_per_generation_per_interval_median={perInterval[perInterval.Length / 2]:0.00} max={perInterval[^1]:0.00} " +
                 $"rss_all_open_mb={string.Join('/', rssAllOpen)} rss_peak_mb={string.Join('/', peak)} " +
                 $"cpu_us_per_watch_second={cpu / Math.Max(1, watchMicroseconds / 1e6):0.0} wall_s={started.Elapsed.TotalSeconds:0.0}");

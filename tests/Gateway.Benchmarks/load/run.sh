@@ -126,7 +126,7 @@ wait_http "$BASELINE/tryon/v1/products/x" 60
 watch_scenario() {
   ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
   (( $(ulimit -n) >= 10240 )) || { echo "error: 10 000 watches need ulimit -n >= 10240 (hard limit $(ulimit -Hn))" >&2; exit 1; }
-  local redis_arg=() cells=(2:1000:12 1:10000:30) cell round out
+  local redis_arg=() cells=(2:1000:12 1:10000:60) cell round out
   [[ $STORE == redis ]] && redis_arg=(--redis "127.0.0.1:$REDIS_PORT")
   : >"$WORK/watch.txt"
   echo "== watch: ${ROUNDS} round(s) x (1 000 watchers on 2 instances, 10 000 on 1), 100 generations"
