@@ -142,6 +142,7 @@ public static class WatchLoad
 
             // RSS with every watch open (each has its first event), then the peak while they run to completion.
             var rssAllOpen = new long[gateways.Count];
+            var rssLater = new long[gateways.Count];
             var peak = new long[gateways.Count];
             var everything = Task.WhenAll(tasks);
             var sampled = allOpen.Task;
@@ -162,6 +163,15 @@ public static class WatchLoad
                     }
                 }
 
+                // And 15 s later, still all open: what stays once the pools and the GC have given back the burst's memory.
+                if (rssAllOpen[0] != 0 && rssLater[0] == 0 && Stopwatch.GetElapsedTime(openedAt!.Value) > TimeSpan.FromSeconds(17))
+                {
+                    for (var i = 0; i < gateways.Count; i++)
+                    {
+                        rssLater[i] = RssMegabytes(gateways[i].Process);
+                    }
+                }
+
                 if (started.Elapsed > lifetime + TimeSpan.FromMinutes(3))
                 {
                     Console.Error.WriteLine("error: the watches did not finish within the generation lifetime + 3 minutes");
@@ -177,7 +187,7 @@ public static class WatchLoad
             var report = string.Create(CultureInfo.InvariantCulture,
                 $"WATCH watchers={watchers} opened={opened} failed={failures.Count} retried={retries} instances={instances} generations={generations} " +
                 $"gets_per_generation_per_interval_median={perInterval[perInterval.Length / 2]:0.00} max={perInterval[^1]:0.00} " +
-                $"rss_all_open_mb={string.Join('/', rssAllOpen)} rss_peak_mb={string.Join('/', peak)} " +
+                $"rss_all_open_mb={string.Join('/', rssAllOpen)} rss_open_15s_later_mb={string.Join('/', rssLater)} rss_peak_mb={string.Join('/', peak)} " +
                 $"cpu_us_per_watch_second={cpu / Math.Max(1, watchMicroseconds / 1e6):0.0} wall_s={started.Elapsed.TotalSeconds:0.0}");
             Console.WriteLine(report);
             foreach (var failure in failures.Distinct().Take(5))
