@@ -56,6 +56,7 @@ app.MapReverseProxy(proxy =>
     proxy.UseMiddleware<AccountClusterMiddleware>();
     proxy.UseMiddleware<UpstreamRateLimitMiddleware>();
     proxy.UseMiddleware<GenerationOwnershipMiddleware>();
+    proxy.UseMiddleware<GenerationWatchMiddleware>();
     proxy.UseMiddleware<GenerationStatusCacheMiddleware>();
     proxy.UseMiddleware<RequestBodyMiddleware>();
     proxy.UseMiddleware<ImageOwnershipMiddleware>();

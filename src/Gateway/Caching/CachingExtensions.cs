@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Caching.Memory;
+using Genlook.Gateway.Storage;
 using Microsoft.Extensions.Options;
 
 namespace Genlook.Gateway.Caching;
@@ -21,6 +22,21 @@ public static class CachingExtensions
             sp.GetRequiredService<IOptions<CachingOptions>>()));
         services.AddSingleton<Gdpr.IUserDataEraser>(sp => sp.GetRequiredService<GenerationStatusCache>());
         services.AddSingleton<CachingMetrics>();
+
+        // The watch (CONTRACT §7): one hub per instance, its poller's upstream client, and the bus between instances.
+        services.AddSingleton<WatchMetrics>();
+        services.AddSingleton<GenlookStatusClient>();
+        if (builder.UsesRedis())
+        {
+            services.AddSingleton<IWatchBus>(sp => new RedisWatchBus(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()));
+        }
+        else
+        {
+            services.AddSingleton<IWatchBus>(sp => new InMemoryWatchBus(sp.GetRequiredService<TimeProvider>()));
+        }
+
+        services.AddSingleton<GenerationWatchHub>();
+        services.AddHostedService(sp => sp.GetRequiredService<GenerationWatchHub>());
         return builder;
     }
 }

@@ -176,4 +176,8 @@ internal sealed class GenerationStatusCache(IGatewayStore store, MemoryCache mem
 }
 
 /// <summary>A cached status response body and the moment it stops being servable.</summary>
-internal sealed record CachedStatus(byte[] Body, DateTimeOffset ExpiresAt);
+internal sealed record CachedStatus(byte[] Body, DateTimeOffset ExpiresAt)
+{
+    /// <summary>The body's content-derived ETag (the same on every instance), computed once per entry.</summary>
+    public string ETag => field ??= StatusETag.FromVersion(StatusETag.Version(Body));
+}

@@ -106,6 +106,11 @@ internal sealed partial class GenerationStatusCacheMiddleware(
             }
 
             // Only now this client's copy: the followers have theirs already, so this client leaving cannot fail them.
+            if (!answer.Overflowed && NotModified(context, context.Response.Headers.ETag))
+            {
+                return;
+            }
+
             if (!answer.Overflowed)
             {
                 answer.Held.Position = 0;
@@ -155,6 +160,11 @@ internal sealed partial class GenerationStatusCacheMiddleware(
 
         if (!response.HasStarted)
         {
+            if (response.StatusCode == StatusCodes.Status200OK && !capture.Overflowed && capture.Held.Length > 0)
+            {
+                response.Headers.ETag = entry?.ETag ?? StatusETag.FromVersion(StatusETag.Version(capture.Held.GetBuffer().AsSpan(0, (int)capture.Held.Length)));
+            }
+
             response.Headers["Cache-Status"] = entry is null
                 ? $"{CacheName}; fwd=miss"
                 : $"{CacheName}; fwd=miss; stored; ttl={Ttl(entry)}";
@@ -278,7 +288,26 @@ internal sealed partial class GenerationStatusCacheMiddleware(
         response.ContentType = "application/json; charset=utf-8";
         response.ContentLength = entry.Body.Length;
         response.Headers["Cache-Status"] = $"{CacheName}; hit; ttl={Ttl(entry)}";
-        return response.Body.WriteAsync(entry.Body, context.RequestAborted).AsTask();
+        response.Headers.ETag = entry.ETag;
+        return NotModified(context, entry.ETag) ? Task.CompletedTask : response.Body.WriteAsync(entry.Body, context.RequestAborted).AsTask();
+    }
+
+    /// <summary>
+    /// A <c>200</c> whose ETag the app already holds (<c>If-None-Match</c>) becomes <c>304</c> without a body (RFC 9110 §13.1.2);
+    /// <c>true</c> when it did. The ETag and Cache-Status stay.
+    /// </summary>
+    private static bool NotModified(HttpContext context, string? etag)
+    {
+        var response = context.Response;
+        if (response.StatusCode != StatusCodes.Status200OK || string.IsNullOrEmpty(etag) || response.HasStarted || !StatusETag.NoneMatchHits(context.Request, etag))
+        {
+            return false;
+        }
+
+        response.StatusCode = StatusCodes.Status304NotModified;
+        response.ContentLength = null;
+        response.Headers.ContentType = default;
+        return true;
     }
 
     private string Ttl(CachedStatus entry) =>

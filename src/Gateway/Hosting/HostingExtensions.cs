@@ -22,8 +22,8 @@ public static partial class HostingExtensions
             {
                 policy.WithOrigins(origins)
                     .WithMethods("GET", "POST", "PATCH", "DELETE")
-                    .WithHeaders("Authorization", "Content-Type", "Idempotency-Key")
-                    .WithExposedHeaders("Location", "Retry-After", "RateLimit", "RateLimit-Policy", "Deprecation", "Link", "Cache-Status", "Idempotent-Replayed")
+                    .WithHeaders("Authorization", "Content-Type", "Idempotency-Key", "Last-Event-ID", "If-None-Match", "Prefer")
+                    .WithExposedHeaders("Location", "Retry-After", "RateLimit", "RateLimit-Policy", "Deprecation", "Link", "Cache-Status", "Idempotent-Replayed", "ETag", "Preference-Applied")
                     .SetPreflightMaxAge(TimeSpan.FromHours(1));
             }
         }));

@@ -4,7 +4,8 @@
 #   tests/Gateway.Benchmarks/load/run.sh            full run: 3 rounds, 15 s cells (about 15 minutes)
 #   tests/Gateway.Benchmarks/load/run.sh --quick    1 round, 5 s cells (under 3 minutes)
 # Options (combine freely):
-#   --scenarios read,status      only these scenarios (of read, status, tryon, legacy)
+#   --scenarios read,status      only these scenarios (of read, status, tryon, legacy, watch)
+#                                watch: SSE watches, not wrk cells (see watch_scenario); alone it skips the rest
 #   --store memory               the gateway in embedded mode (in-memory store and limiter, no Redis), to see what the
 #                                shared Redis store costs: the same cells against the default --store redis
 #
@@ -27,7 +28,7 @@ while (( $# > 0 )); do
 done
 [[ $STORE == redis || $STORE == memory ]] || { echo "error: --store takes redis or memory, not '$STORE'" >&2; exit 2; }
 for scenario in "${SCENARIOS[@]}"; do
-  [[ $scenario =~ ^(read|status|tryon|legacy)$ ]] || { echo "error: unknown scenario '$scenario' (read, status, tryon, legacy)" >&2; exit 2; }
+  [[ $scenario =~ ^(read|status|tryon|legacy|watch)$ ]] || { echo "error: unknown scenario '$scenario' (read, status, tryon, legacy, watch)" >&2; exit 2; }
 done
 (( ${#SCENARIOS[@]} > 0 )) || { echo "error: --scenarios needs at least one scenario" >&2; exit 2; }
 if (( QUICK )); then ROUNDS=1; DURATION=5; WARMUP=1; else ROUNDS=3; DURATION=15; WARMUP=3; fi
@@ -117,6 +118,41 @@ dotnet "$BASELINE_DLL" --urls "$BASELINE" --Upstream "$UPSTREAM" >"$WORK/baselin
 wait_http "$UPSTREAM/tryon/v1/products/x" 60
 wait_http "$GATEWAY/readyz" 60
 wait_http "$BASELINE/tryon/v1/products/x" 60
+
+# Scenario watch (issue #23): N apps watch 100 generations over SSE. The C# client starts its own upstream (generations
+# that progress over --generation-seconds, status GETs counted) and its own gateway instances on this run's Redis:
+# 1 000 watchers on 2 instances (upstream GETs per generation per PollInterval, target <= 1), then 10 000 on one
+# (RSS with every watch open, target <= 300 MB); both report gateway CPU per watch-second. Medians over rounds.
+watch_scenario() {
+  ulimit -n "$(ulimit -Hn)" 2>/dev/null || true
+  (( $(ulimit -n) >= 10240 )) || { echo "error: 10 000 watches need ulimit -n >= 10240 (hard limit $(ulimit -Hn))" >&2; exit 1; }
+  local redis_arg=() cells=(2:1000:12 1:10000:60) cell round out
+  [[ $STORE == redis ]] && redis_arg=(--redis "127.0.0.1:$REDIS_PORT")
+  : >"$WORK/watch.txt"
+  echo "== watch: ${ROUNDS} round(s) x (1 000 watchers on 2 instances, 10 000 on 1), 100 generations"
+  for round in $(seq 1 "$ROUNDS"); do
+    for cell in "${cells[@]}"; do
+      IFS=: read -r instances watchers seconds <<<"$cell"
+      out=$(timeout 600 dotnet "$BENCH_DLL" watch --gateway-dll "$GATEWAY_DLL" "${redis_arg[@]}" --instances "$instances" \
+        --watchers "$watchers" --generations 100 --generation-seconds "$seconds" 2>"$WORK/watch.err") \
+        || { echo "error: watch scenario failed: $out $(tail -5 "$WORK/watch.err")" >&2; exit 1; }
+      echo "   round $round $out"; echo "$round $out" >>"$WORK/watch.txt"
+    done
+  done
+  mkdir -p "$HERE/results"
+  local report; report="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)$( (( QUICK )) && echo -quick)-watch.md"
+  { echo "# Watch scenario $(date -u +%Y-%m-%dT%H:%MZ) ($ROUNDS round(s), $(nproc) cores, $STORE store)"; echo
+    echo "| round | watchers | instances | upstream GETs/generation/interval (median, max) | RSS all open MB | RSS peak MB | gateway CPU µs/watch-second |"
+    echo "|---|---|---|---|---|---|---|"
+    sed -E 's/^([0-9]+) WATCH watchers=([0-9]+).* instances=([0-9]+).*_median=([0-9.]+) max=([0-9.]+) rss_all_open_mb=([0-9/]+) rss_peak_mb=([0-9/]+) cpu_us_per_watch_second=([0-9.]+).*/| \1 | \2 | \3 | \4, \5 | \6 | \7 | \8 |/' "$WORK/watch.txt"
+  } >"$report"
+  cat "$report"; echo "report: $report"
+}
+if [[ " ${SCENARIOS[*]} " == *" watch "* ]]; then
+  watch_scenario
+  REST=(); for scenario in "${SCENARIOS[@]}"; do [[ $scenario == watch ]] || REST+=("$scenario"); done; SCENARIOS=("${REST[@]}")
+  (( ${#SCENARIOS[@]} > 0 )) || exit 0
+fi
 
 dotnet "$BENCH_DLL" tokens --count 200 --out "$WORK/tokens.txt" >/dev/null
 TOKEN=$(head -1 "$WORK/tokens.txt")

@@ -8,7 +8,8 @@ namespace Genlook.Gateway.Tests.Compat;
 
 /// <summary>
 /// Genlook's Python full example (genlook-docs/full-example-python.txt), request for request, with only the base URL
-/// and the Authorization header changed: upload, reference try-on, PRODUCT_NOT_FOUND, inline upsert, poll.
+/// and the Authorization header changed: upload, reference try-on, PRODUCT_NOT_FOUND, inline upsert, then the final
+/// poll rewritten as a watch (docs/api.md, "Watch a generation"), and the original poll once more.
 /// </summary>
 public sealed class PythonFullExampleTests
 {
@@ -44,20 +45,43 @@ public sealed class PythonFullExampleTests
         Assert.Equal("shirt-42", queued.GetProperty("productExternalId").GetString());
         var generationId = queued.GetProperty("generationId").GetString();
 
-        // 3. poll until COMPLETED (bounded).
+        // 3. watch(gen_id) of docs/api.md: the same GET with Accept: text/event-stream, each `data:` line a status, until final.
         string? status = null;
         JsonElement result = default;
-        await Poll.UntilAsync(async () =>
+        using (var watch = new HttpRequestMessage(HttpMethod.Get, $"/tryon/v1/generations/{generationId}"))
         {
-            var poll = await session.GetAsync($"/tryon/v1/generations/{generationId}");
-            Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
-            result = JsonDocument.Parse(await poll.Content.ReadAsStringAsync()).RootElement.Clone();
-            status = result.GetProperty("status").GetString();
-            return status is "COMPLETED" or "FAILED";
-        }, TimeSpan.FromSeconds(20));
+            watch.Headers.Accept.Add(new MediaTypeWithQualityHeaderValue("text/event-stream"));
+            using var bounded = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            using var stream = await session.SendAsync(watch, HttpCompletionOption.ResponseHeadersRead, bounded.Token);
+            Assert.Equal(HttpStatusCode.OK, stream.StatusCode);
+            using var lines = new StreamReader(await stream.Content.ReadAsStreamAsync(bounded.Token));
+            var data = new StringBuilder();
+            while (await lines.ReadLineAsync(bounded.Token) is { } line)
+            {
+                if (line.StartsWith("data:", StringComparison.Ordinal))
+                {
+                    data.Append(line.AsSpan(5).TrimStart(' '));
+                }
+                else if (line.Length == 0 && data.Length > 0)
+                {
+                    result = JsonDocument.Parse(data.ToString()).RootElement.Clone();
+                    data.Clear();
+                    status = result.GetProperty("status").GetString();
+                    if (status is "COMPLETED" or "FAILED")
+                    {
+                        break;
+                    }
+                }
+            }
+        }
 
         Assert.Equal("COMPLETED", status);
         Assert.StartsWith("http", result.GetProperty("resultImageUrl").GetString());
+
+        // The script's original poll(gen_id) still works against the gateway: the same final status, from the cache.
+        var poll = await session.GetAsync($"/tryon/v1/generations/{generationId}");
+        Assert.Equal(HttpStatusCode.OK, poll.StatusCode);
+        Assert.Equal("COMPLETED", JsonDocument.Parse(await poll.Content.ReadAsStringAsync()).RootElement.GetProperty("status").GetString());
 
         // The second run of the script: the reference call succeeds at once.
         var again = await session.PostAsync("/tryon/v1/try-on", Json(new { product = new { externalId = "shirt-42" }, customer = new { id = imageId } }));

@@ -159,7 +159,7 @@ public sealed class ProxyRoutingTests : IAsyncLifetime
         using var request = new HttpRequestMessage(HttpMethod.Options, "/tryon/v1/try-on");
         request.Headers.Add("Origin", "https://shop.example");
         request.Headers.Add("Access-Control-Request-Method", "POST");
-        request.Headers.Add("Access-Control-Request-Headers", "authorization,content-type,idempotency-key");
+        request.Headers.Add("Access-Control-Request-Headers", "authorization,content-type,idempotency-key,last-event-id,if-none-match,prefer");
 
         var response = await app.AnonymousClient().SendAsync(request);
 
@@ -168,6 +168,9 @@ public sealed class ProxyRoutingTests : IAsyncLifetime
         var allowed = string.Join(",", response.Headers.GetValues("Access-Control-Allow-Headers")).ToLowerInvariant();
         Assert.Contains("authorization", allowed);
         Assert.Contains("idempotency-key", allowed);
+        Assert.Contains("last-event-id", allowed); // an SPA's watch resumes (fetch, not EventSource: it sends Authorization)
+        Assert.Contains("if-none-match", allowed);
+        Assert.Contains("prefer", allowed);
         Assert.Equal(0, app.Emulator.Requests.Count);
     }
 
@@ -182,7 +185,7 @@ public sealed class ProxyRoutingTests : IAsyncLifetime
         var response = await app.AnonymousClient().SendAsync(request);
 
         var exposed = string.Join(",", response.Headers.GetValues("Access-Control-Expose-Headers")).Split(',').Select(h => h.Trim().ToLowerInvariant()).ToList();
-        foreach (var header in new[] { "RateLimit", "RateLimit-Policy", "Retry-After", "Deprecation", "Link", "Cache-Status", "Location", "Idempotent-Replayed" })
+        foreach (var header in new[] { "RateLimit", "RateLimit-Policy", "Retry-After", "Deprecation", "Link", "Cache-Status", "Location", "Idempotent-Replayed", "ETag", "Preference-Applied" })
         {
             Assert.Contains(header.ToLowerInvariant(), exposed);
         }
