@@ -88,6 +88,32 @@ internal sealed class LocalRateLimiter
         return result
         """;
 
+    /// <summary>The stream on which instances announce keys that reached their limit (read by every instance's sync).</summary>
+    internal const string FullKeysStream = Storage.StoreKeys.Prefix + "ratelimit:full";
+
+    // KEYS[1]: the stream. ARGV[1]: the last id read ('' at first: answer the newest id only); then, per key this
+    // instance just saw reach its limit: key, limit, window ms. Returns the newest id, then (key, limit, window ms) per
+    // key announced by anyone since ARGV[1]. The stream keeps about 10 000 announcements: only more keys than that
+    // reaching their limit within one interval could be missed (those are then learnt at their next touch).
+    internal const string AnnounceScript =
+        """
+        for i = 2, #ARGV, 3 do
+          redis.call('XADD', KEYS[1], 'MAXLEN', '~', 10000, '*', 'k', ARGV[i], 'l', ARGV[i + 1], 'w', ARGV[i + 2])
+        end
+        local newest = redis.call('XREVRANGE', KEYS[1], '+', '-', 'COUNT', 1)
+        local last = '0-0'
+        if #newest > 0 then last = newest[1][1] end
+        local result = { last }
+        if ARGV[1] == '' then return result end
+        local entries = redis.call('XRANGE', KEYS[1], '(' .. ARGV[1], '+', 'COUNT', 10000)
+        for _, entry in ipairs(entries) do
+          result[#result + 1] = entry[2][2]
+          result[#result + 1] = entry[2][4]
+          result[#result + 1] = entry[2][6]
+        end
+        return result
+        """;
+
     private readonly ConcurrentDictionary<string, LocalKey> _keys = new(StringComparer.Ordinal);
     private readonly IConnectionMultiplexer _redis;
     private readonly TimeProvider _time;
@@ -98,6 +124,7 @@ internal sealed class LocalRateLimiter
     private readonly LocalRateLimitMetrics? _metrics;
     private int _count;
     private long _lastSyncOkMs;
+    private string _lastAnnouncement = string.Empty;
 
     /// <param name="redis">The connection.</param>
     /// <param name="time">The clock of decisions and of the buckets (virtual in tests).</param>
@@ -294,11 +321,9 @@ internal sealed class LocalRateLimiter
             }
         }
 
-        var ok = true;
-        if (batch.Count > 0)
-        {
-            ok = await SendAsync(batch, now, cancellationToken);
-        }
+        var full = new List<RateLimitRule>();
+        var ok = batch.Count == 0 || await SendAsync(batch, now, full, cancellationToken);
+        ok &= await AnnounceAsync(full, now, cancellationToken);
 
         if (ok)
         {
@@ -310,7 +335,61 @@ internal sealed class LocalRateLimiter
         return ok;
     }
 
-    private async Task<bool> SendAsync(List<(LocalKey Entry, List<(long Bucket, int Count)> Sent)> batch, long now, CancellationToken cancellationToken)
+    /// <summary>
+    /// Tells the other instances which keys this sync saw reach their limit, and holds every key that someone else
+    /// announced at its limit until this instance's next sync reads it: so a client over the limit is held on every
+    /// instance within one interval, also where it has not been seen lately. Also the liveness probe of a sync.
+    /// </summary>
+    private async Task<bool> AnnounceAsync(List<RateLimitRule> full, long now, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (!_redis.IsConnected)
+            {
+                throw new RedisDisconnectedException();
+            }
+
+            var args = new RedisValue[1 + 3 * full.Count];
+            args[0] = _lastAnnouncement;
+            for (var i = 0; i < full.Count; i++)
+            {
+                args[1 + 3 * i] = full[i].Key;
+                args[2 + 3 * i] = full[i].PermitLimit;
+                args[3 + 3 * i] = (long)full[i].Window.TotalMilliseconds;
+            }
+
+            var result = (RedisResult[])(await _redis.GetDatabase().ScriptEvaluateAsync(AnnounceScript, [FullKeysStream], args)
+                .WaitAsync(_syncTimeout, cancellationToken))!;
+            _lastAnnouncement = (string)result[0]!;
+            var mine = full.Select(r => r.Key).ToHashSet(StringComparer.Ordinal);
+            for (var i = 1; i + 2 < result.Length; i += 3)
+            {
+                var key = (string)result[i]!;
+                if (mine.Contains(key))
+                {
+                    continue;
+                }
+
+                // Tracked from now on, also where this instance has not seen the client yet.
+                var entry = Track(new RateLimitRule(string.Empty, key, (int)result[i + 1], TimeSpan.FromMilliseconds((long)result[i + 2])), now);
+                lock (entry)
+                {
+                    if (!entry.Removed)
+                    {
+                        entry.HeldByAnnouncement(now);
+                    }
+                }
+            }
+
+            return true;
+        }
+        catch (Exception ex) when (RateLimitCircuit.IsRedisFailure(ex) || ex is RedisException or TimeoutException)
+        {
+            return false;
+        }
+    }
+
+    private async Task<bool> SendAsync(List<(LocalKey Entry, List<(long Bucket, int Count)> Sent)> batch, long now, List<RateLimitRule> full, CancellationToken cancellationToken)
     {
         var calls = new List<(List<(LocalKey Entry, List<(long Bucket, int Count)> Sent)> Part, Task<RedisResult> Call)>();
         try
@@ -388,7 +467,10 @@ internal sealed class LocalRateLimiter
                 v += 3 + 2 * detailed;
                 lock (entry)
                 {
-                    entry.Synced(count, freesAt, buckets, now);
+                    if (entry.Synced(count, freesAt, buckets, now))
+                    {
+                        full.Add(new RateLimitRule(string.Empty, entry.Key, entry.Limit, TimeSpan.FromMilliseconds(entry.WindowMs)));
+                    }
                 }
 
                 answered.Add(entry);
@@ -598,13 +680,31 @@ internal sealed class LocalRateLimiter
             return sent;
         }
 
-        public void Synced(int count, long freesAtMs, List<(long Bucket, int Count)>? buckets, long readAtMs)
+        /// <summary>Folds a read in; true when it shows the key newly at its limit (to announce).</summary>
+        public bool Synced(int count, long freesAtMs, List<(long Bucket, int Count)>? buckets, long readAtMs)
         {
+            var reached = count >= Limit && KnownAt(readAtMs) < Limit;
             _known = count;
             _knownBuckets = buckets;
             _knownAtMs = readAtMs;
             _knownFreesAtMs = freesAtMs;
             _inFlight.Clear();
+            return reached;
+        }
+
+        /// <summary>Another instance saw this key reach its limit: held at it until the next sync reads the real count.</summary>
+        public void HeldByAnnouncement(long now)
+        {
+            if (KnownAt(now) >= Limit)
+            {
+                return;
+            }
+
+            _known = Limit;
+            _knownBuckets = null;
+            _knownAtMs = now;
+            _knownFreesAtMs = 0;
+            Touched = true;
         }
 
         /// <summary>Not answered: the in-flight admissions go back to pending, ahead of the newer ones.</summary>

@@ -34,7 +34,7 @@ internal sealed class RateLimitDecider(
     {
         var own = _options.Get(policy);
         // Options validation keeps tryon and account in one mode, so the user's policy decides for both.
-        var isLocal = local is not null && own.Mode == RateLimitMode.Local;
+        var isLocal = local is not null && own.EffectiveMode == RateLimitMode.Local;
         var userRule = new RateLimitRule(policy, RateLimitKeys.UserPolicy(user, policy), own.PermitLimit!.Value, own.Window!.Value);
         if (policy != RateLimitPolicies.TryOn)
         {

@@ -40,11 +40,11 @@ public sealed class RateLimitingOptions
 
     public static readonly IReadOnlyDictionary<string, RateLimitPolicyOptions> Defaults = new Dictionary<string, RateLimitPolicyOptions>(StringComparer.OrdinalIgnoreCase)
     {
-        [RateLimitPolicies.TryOn] = new() { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), Mode = RateLimitMode.Exact },
-        [RateLimitPolicies.Uploads] = new() { PermitLimit = 20, Window = TimeSpan.FromMinutes(1), Mode = RateLimitMode.Exact },
-        [RateLimitPolicies.Reads] = new() { PermitLimit = 300, Window = TimeSpan.FromMinutes(1), Mode = RateLimitMode.Local },
-        [RateLimitPolicies.Account] = new() { PermitLimit = 1000, Window = TimeSpan.FromHours(1), Mode = RateLimitMode.Exact },
-        [RateLimitPolicies.Gdpr] = new() { PermitLimit = 10, Window = TimeSpan.FromHours(1), Mode = RateLimitMode.Exact },
+        [RateLimitPolicies.TryOn] = new() { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), Mode = "exact" },
+        [RateLimitPolicies.Uploads] = new() { PermitLimit = 20, Window = TimeSpan.FromMinutes(1), Mode = "exact" },
+        [RateLimitPolicies.Reads] = new() { PermitLimit = 300, Window = TimeSpan.FromMinutes(1), Mode = "local" },
+        [RateLimitPolicies.Account] = new() { PermitLimit = 1000, Window = TimeSpan.FromHours(1), Mode = "exact" },
+        [RateLimitPolicies.Gdpr] = new() { PermitLimit = 10, Window = TimeSpan.FromHours(1), Mode = "exact" },
     };
 
     /// <summary>The configured policy, or its default.</summary>
@@ -71,8 +71,18 @@ public sealed class RateLimitPolicyOptions
     /// <summary>The window, a TimeSpan such as <c>00:01:00</c>. Unset: the policy's default.</summary>
     public TimeSpan? Window { get; set; }
 
-    /// <summary><c>exact</c> (one shared decision in Redis per request) or <c>local</c> (decided in-process, synced in the background). Unset: the policy's default.</summary>
-    public RateLimitMode? Mode { get; set; }
+    /// <summary>
+    /// <c>exact</c> (one shared decision in Redis per request) or <c>local</c> (decided in-process, synced in the
+    /// background). Unset: the policy's default. A string, not the enum: the binder would take any number as an enum
+    /// and, inside the policy dictionary, quietly skip a word it cannot convert; the validator names both instead.
+    /// </summary>
+    public string? Mode { get; set; }
+
+    /// <summary>The mode; only meaningful once the options have been validated.</summary>
+    public RateLimitMode EffectiveMode => string.Equals(Mode, "local", StringComparison.OrdinalIgnoreCase) ? RateLimitMode.Local : RateLimitMode.Exact;
+
+    /// <summary>True for <c>exact</c>, <c>local</c> (any case) and unset.</summary>
+    internal bool HasValidMode => Mode is null || string.Equals(Mode, "exact", StringComparison.OrdinalIgnoreCase) || string.Equals(Mode, "local", StringComparison.OrdinalIgnoreCase);
 }
 
 /// <summary>How a policy decides (CONTRACT §6).</summary>
@@ -129,10 +139,9 @@ internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimiti
                 errors.Add($"RateLimiting:Policies:{policy}:Window must be a TimeSpan of at least 00:00:01.");
             }
 
-            // The binder turns any number into the enum: "5" would quietly act as a mode that does not exist.
-            if (settings.Mode is { } mode && !Enum.IsDefined(mode))
+            if (!settings.HasValidMode)
             {
-                errors.Add($"RateLimiting:Policies:{policy}:Mode must be 'exact' or 'local'.");
+                errors.Add($"RateLimiting:Policies:{policy}:Mode must be 'exact' or 'local', not '{settings.Mode}'.");
             }
         }
 
@@ -174,7 +183,7 @@ internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimiti
 
     private static RateLimitMode? SafeMode(RateLimitingOptions options, string policy)
     {
-        var mode = options.Policies.TryGetValue(policy, out var configured) && configured.Mode is { } set ? set : RateLimitingOptions.Defaults[policy].Mode!.Value;
-        return Enum.IsDefined(mode) ? mode : null;
+        var configured = options.Policies.TryGetValue(policy, out var set) && set.Mode is not null ? set : RateLimitingOptions.Defaults[policy];
+        return configured.HasValidMode ? configured.EffectiveMode : null;
     }
 }
