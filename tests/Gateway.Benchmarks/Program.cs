@@ -5,6 +5,7 @@ using Genlook.Gateway.Benchmarks.LoadSupport;
 // ... -- tokens --count N --out FILE                                                           load harness: JWTs
 // ... -- upstream --urls http://127.0.0.1:PORT                                                load harness: fast Genlook
 // ... -- body-ratio [seconds] [canonical|legacy]                                               BodyBenchmarks, alternating
+// ... -- limiter-cost [decisions]                                                             redis-server µs per decision by algorithm
 // ... -- chaos --gateway-dll DLL [--minutes N] [--report FILE] [--work DIR] ...                chaos and soak (chaos/run.sh)
 return args switch
 {
@@ -12,6 +13,7 @@ return args switch
     ["upstream", ..] => await FastUpstream.RunAsync(args),
     ["chaos", ..] => await Genlook.Gateway.Benchmarks.Chaos.ChaosRunner.RunAsync(args),
     ["body-ratio", ..] => Genlook.Gateway.Benchmarks.Micro.BodyRatio.Run(args),
+    ["limiter-cost", ..] => await Genlook.Gateway.Benchmarks.Micro.LimiterAlgorithmCost.RunAsync(args),
     _ => RunBenchmarks(args),
 };
 
