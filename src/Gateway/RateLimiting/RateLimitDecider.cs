@@ -51,8 +51,9 @@ internal sealed class RateLimitDecider(
         var request = new RateLimitRequest(plan.Rules, plan.HoldKey);
         if (plan.Local && local is not null)
         {
+            // Decided without Redis for three intervals: counted as the fallback, which is what the fallback alert watches.
             var online = local.Online;
-            return ValueTask.FromResult(Publish(request, local.Decide(request), online ? "local" : "local-offline"));
+            return ValueTask.FromResult(Publish(request, local.Decide(request), online ? "local" : "fallback"));
         }
 
         return DecideSharedAsync(request, cancellationToken);
