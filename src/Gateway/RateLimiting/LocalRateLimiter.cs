@@ -36,9 +36,11 @@ internal sealed class LocalRateLimiter
     private const int MaxKeysPerCall = 500;
 
     // KEYS: the keys. ARGV[1]: now (ms); then per key: window ms, bucket ms, limit, n, then n pairs (bucket, admissions).
-    // Returns per key: the count of every bucket overlapping the window, when the oldest of them leaves it (ms, 0:
-    // none), and m, then m pairs (bucket, count): the buckets themselves when the count has reached the limit (so that
+    // Returns per key: the count of every bucket overlapping the window; when the oldest of them leaves it (ms, 0: not
+    // known); m, then m pairs (bucket, count): the buckets themselves when the count has reached the limit (so that
     // the instance sees the key free up bucket by bucket without another read), else none.
+    // A key is a hash: one field per bucket, 'n' their total and 'f' the oldest bucket not yet expired, so a sync
+    // touches the buckets that left the window since the last one and the ones it adds, not all sixty.
     internal const string SyncScript =
         """
         local now = tonumber(ARGV[1])
@@ -52,36 +54,58 @@ internal sealed class LocalRateLimiter
           local n = tonumber(ARGV[a + 3])
           a = a + 4
           local first = math.floor((now - window) / width)
+          local state = redis.call('HMGET', key, 'n', 'f')
+          local total = tonumber(state[1] or 0)
+          local oldest = tonumber(state[2] or first)
+          local changed = false
+          if oldest < first then
+            if first - oldest > 2 * math.ceil(window / width) + 2 then
+              redis.call('DEL', key)
+              total = 0
+            else
+              local gone = {}
+              for b = oldest, first - 1 do gone[#gone + 1] = b end
+              local counts = redis.call('HMGET', key, unpack(gone))
+              for j = 1, #gone do total = total - tonumber(counts[j] or 0) end
+              redis.call('HDEL', key, unpack(gone))
+            end
+            oldest = first
+            changed = true
+          end
           for j = 1, n do
-            local b = tonumber(ARGV[a])
-            if b >= first then redis.call('HINCRBY', key, ARGV[a], ARGV[a + 1]) end
+            if tonumber(ARGV[a]) >= first then
+              redis.call('HINCRBY', key, ARGV[a], ARGV[a + 1])
+              total = total + tonumber(ARGV[a + 1])
+              changed = true
+            end
             a = a + 2
           end
-          local count = 0
-          local oldest = nil
-          local stale = {}
-          local live = {}
-          local fields = redis.call('HGETALL', key)
-          for j = 1, #fields, 2 do
-            local b = tonumber(fields[j])
-            if b < first then
-              stale[#stale + 1] = fields[j]
+          if changed then
+            if total > 0 then
+              redis.call('HSET', key, 'n', total, 'f', oldest)
             else
-              local c = tonumber(fields[j + 1])
-              count = count + c
-              live[#live + 1] = b
-              live[#live + 1] = c
-              if not oldest or b < oldest then oldest = b end
+              redis.call('DEL', key)
             end
           end
-          if #stale > 0 then redis.call('HDEL', key, unpack(stale)) end
-          if n > 0 then redis.call('PEXPIRE', key, window + width) end
-          result[#result + 1] = count
-          result[#result + 1] = oldest and ((oldest + 1) * width + window) or 0
-          if count >= limit then
+          if n > 0 and total > 0 then redis.call('PEXPIRE', key, window + width) end
+          result[#result + 1] = total
+          if total >= limit then
+            local live = {}
+            local min = nil
+            local fields = redis.call('HGETALL', key)
+            for j = 1, #fields, 2 do
+              local b = tonumber(fields[j])
+              if b then
+                live[#live + 1] = b
+                live[#live + 1] = tonumber(fields[j + 1])
+                if not min or b < min then min = b end
+              end
+            end
+            result[#result + 1] = min and ((min + 1) * width + window) or 0
             result[#result + 1] = #live / 2
             for j = 1, #live do result[#result + 1] = live[j] end
           else
+            result[#result + 1] = 0
             result[#result + 1] = 0
           end
         end
@@ -622,7 +646,7 @@ internal sealed class LocalRateLimiter
             var at = long.MaxValue;
             if (KnownAt(now) > 0)
             {
-                at = _knownFreesAtMs;
+                at = _knownFreesAtMs > 0 ? _knownFreesAtMs : long.MaxValue;
                 if (_knownBuckets is not null)
                 {
                     var first = FirstBucket(now);
