@@ -9,10 +9,12 @@ namespace Genlook.Gateway.RateLimiting;
 /// admitted since the last sync for every key it touched and reads back the cluster-wide counts, in one round trip.
 /// <para>
 /// Rule, per key: admit while <c>K + P &lt; L</c>, K being the cluster-wide count read at this instance's last sync
-/// (0 once that read is a window old, as all it counted has then left the window) and P this instance's admissions
+/// (less what has left the window since, when the read came with its buckets; 0 once the read is a window old) and P this instance's admissions
 /// not yet folded into K (pending and in flight). Counts live in Redis in a hash per key with one field per 1/60 of the
 /// window (<see cref="BucketsPerWindow"/>); a read counts every bucket that overlaps the window, so it never counts
-/// less than the true window holds. docs/rate-limits.md states and the property tests check the overshoot bound.
+/// less than the true window holds. A key that a read shows newly at its limit is announced on a stream that every
+/// instance's sync reads, so all of them hold it within one interval. docs/rate-limits.md states and the property
+/// tests check the overshoot bound.
 /// </para>
 /// <para>
 /// Redis down: decisions go on without it. Once no sync has succeeded for three intervals, an instance admits only its
