@@ -50,8 +50,8 @@ public sealed class LocalModePropertyTests(RedisServer redis)
         {
             var (limit, instances, phases, gap) = t;
 
-            // Twice the limit and more; the window (an hour) frees nothing meanwhile.
-            var arrivals = Enumerable.Range(0, 2 * limit + 20).Select(i => (gap, i % instances)).ToArray();
+            // Twice the limit and more, over five sync intervals at least; the window (an hour) frees nothing meanwhile.
+            var arrivals = Enumerable.Range(0, Math.Max(2 * limit + 20, 5 * (int)SyncMs / gap)).Select(i => (gap, i % instances)).ToArray();
             var rule = new RateLimitRule("reads", "test:local:" + Guid.NewGuid().ToString("N"), limit, TimeSpan.FromHours(1));
             long? reachedAt = null;
             var admissions = await SimulateAsync(connection, rule, instances, phases, arrivals, onSync: (at, known) =>

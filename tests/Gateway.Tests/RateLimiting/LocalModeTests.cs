@@ -123,7 +123,11 @@ public sealed class LocalModeTests
         await redis.StartAsync();
         await using var connection = await ConnectionMultiplexer.ConnectAsync(redis.ConnectionString);
         var time = new FakeTimeProvider(Start);
-        var limiter = new LocalRateLimiter(connection, time, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300), () => 2, new InMemoryRateLimitStore(time));
+        using var services = new ServiceCollection().AddMetrics().BuildServiceProvider();
+        var meters = services.GetRequiredService<System.Diagnostics.Metrics.IMeterFactory>();
+        using var syncs = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meters, Genlook.Gateway.Observability.GatewayTelemetry.Name, "gateway.ratelimit.local.syncs");
+        var limiter = new LocalRateLimiter(connection, time, TimeSpan.FromMilliseconds(100), TimeSpan.FromMilliseconds(300), () => 2,
+            new InMemoryRateLimitStore(time), new LocalRateLimitMetrics(meters));
         var rule = new RateLimitRule("reads", "test:down:" + Guid.NewGuid().ToString("N"), 10, TimeSpan.FromMinutes(10));
         for (var i = 0; i < 3; i++)
         {
@@ -144,6 +148,7 @@ public sealed class LocalModeTests
 
         time.Advance(TimeSpan.FromMilliseconds(100));
         Assert.False(limiter.Online);
+        Assert.Equal(3, syncs.GetMeasurementSnapshot().Count(m => Equals(m.Tags["outcome"], "failed")));
 
         // Two live instances: this one's share of the 7 left is ceil(7 / 2) = 4, whatever the demand.
         var decisions = Enumerable.Range(0, 20).Select(_ => limiter.Decide(new RateLimitRequest([rule], null))).ToList();
