@@ -6,6 +6,7 @@ using Genlook.Gateway.Benchmarks.LoadSupport;
 // ... -- upstream --urls http://127.0.0.1:PORT                                                load harness: fast Genlook
 // ... -- body-ratio [seconds] [canonical|legacy]                                               BodyBenchmarks, alternating
 // ... -- watch --gateway-dll DLL [--redis HOST:PORT] [--instances 2] [--watchers 1000] [--generations 100]  watch scenario
+// ... -- limiter-cost [decisions]                                                             redis-server µs per decision by algorithm
 // ... -- chaos --gateway-dll DLL [--minutes N] [--report FILE] [--work DIR] ...                chaos and soak (chaos/run.sh)
 return args switch
 {
@@ -14,6 +15,7 @@ return args switch
     ["watch", ..] => await Genlook.Gateway.Benchmarks.Watch.WatchLoad.RunAsync(args),
     ["chaos", ..] => await Genlook.Gateway.Benchmarks.Chaos.ChaosRunner.RunAsync(args),
     ["body-ratio", ..] => Genlook.Gateway.Benchmarks.Micro.BodyRatio.Run(args),
+    ["limiter-cost", ..] => await Genlook.Gateway.Benchmarks.Micro.LimiterAlgorithmCost.RunAsync(args),
     _ => RunBenchmarks(args),
 };
 

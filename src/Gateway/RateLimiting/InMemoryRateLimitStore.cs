@@ -165,6 +165,15 @@ internal sealed class InMemoryRateLimitStore(TimeProvider time) : IRateLimitStor
         return Task.CompletedTask;
     }
 
+    /// <summary>How long <paramref name="holdKey"/> still holds try-ons back on this instance (ms, 0: not held).</summary>
+    public long HoldRemainingMs(string holdKey)
+    {
+        lock (_lock)
+        {
+            return _holds.TryGetValue(holdKey, out var until) ? Math.Max(0, (long)Math.Ceiling(until - NowMs)) : 0;
+        }
+    }
+
     /// <summary>Once a minute (a sweep walks every log, under the lock: on a clock, its cost does not grow with traffic).</summary>
     private void SweepIfDue(double now)
     {

@@ -13,8 +13,13 @@ namespace Genlook.Gateway.RateLimiting;
 /// the gateway itself then refuses (ownership's 403/404) stays charged (CONTRACT §6: probing ids costs budget), so the
 /// header written here is its final state.
 /// </summary>
+/// <para>
+/// A <c>local</c> policy is decided by <see cref="LocalRateLimiter"/> in memory (no await); without Redis (embedded
+/// mode) there is only the one instance's store, which is exact for it, and every policy asks that.
+/// </para>
 internal sealed class RateLimitDecider(
-    IRateLimitStore store, IOptions<RateLimitingOptions> options, IHttpContextAccessor accessor, RateLimitingMetrics metrics)
+    IRateLimitStore store, IOptions<RateLimitingOptions> options, IHttpContextAccessor accessor, RateLimitingMetrics metrics,
+    LocalRateLimiter? local = null)
 {
     private readonly RateLimitingOptions _options = options.Value;
 
@@ -28,23 +33,42 @@ internal sealed class RateLimitDecider(
     public RateLimitPlan PlanFor(string policy, IGatewayUserFeature user)
     {
         var own = _options.Get(policy);
+        // Options validation keeps tryon and account in one mode, so the user's policy decides for both.
+        var isLocal = local is not null && own.EffectiveMode == RateLimitMode.Local;
         var userRule = new RateLimitRule(policy, RateLimitKeys.UserPolicy(user, policy), own.PermitLimit!.Value, own.Window!.Value);
         if (policy != RateLimitPolicies.TryOn)
         {
-            return new RateLimitPlan([userRule], null);
+            return new RateLimitPlan([userRule], null, isLocal);
         }
 
         var account = _options.Get(RateLimitPolicies.Account);
         var accountRule = new RateLimitRule(RateLimitPolicies.Account, RateLimitKeys.AccountBudget(user.Account), account.PermitLimit!.Value, account.Window!.Value);
-        return new RateLimitPlan([userRule, accountRule], RateLimitKeys.AccountHold(user.Account));
+        return new RateLimitPlan([userRule, accountRule], RateLimitKeys.AccountHold(user.Account), isLocal);
     }
 
-    public async ValueTask<RateLimitLease> DecideAsync(RateLimitPlan plan, CancellationToken cancellationToken)
+    public ValueTask<RateLimitLease> DecideAsync(RateLimitPlan plan, CancellationToken cancellationToken)
     {
-        var policy = plan.Rules[0].Policy; // the user's own rule comes first
         var request = new RateLimitRequest(plan.Rules, plan.HoldKey);
+        if (plan.Local && local is not null)
+        {
+            // Decided without Redis for three intervals: counted as the fallback, which is what the fallback alert watches.
+            var online = local.Online;
+            return ValueTask.FromResult(Publish(request, local.Decide(request), online ? "local" : "fallback"));
+        }
+
+        return DecideSharedAsync(request, cancellationToken);
+    }
+
+    private async ValueTask<RateLimitLease> DecideSharedAsync(RateLimitRequest request, CancellationToken cancellationToken)
+    {
         var decision = await store.AcquireAsync(request, cancellationToken);
-        metrics.Decided(policy, decision);
+        return Publish(request, decision, decision.FromFallback ? "fallback" : "shared");
+    }
+
+    private RateLimitLease Publish(RateLimitRequest request, RateLimitDecision decision, string source)
+    {
+        var policy = request.Rules[0].Policy; // the user's own rule comes first
+        metrics.Decided(policy, decision, source);
         GatewayTelemetry.TagRequestSpan(DecisionTags[policy], decision.Allowed ? (decision.FromFallback ? "allowed-fallback" : "allowed") : "rejected");
 
         // The limiter API carries no HttpContext; the request that is asking is the current one.
@@ -111,5 +135,5 @@ internal sealed class RateLimitDecider(
     }
 }
 
-/// <summary>A policy's rules for one user (the user's own first), and the account hold that applies (try-ons).</summary>
-internal sealed record RateLimitPlan(IReadOnlyList<RateLimitRule> Rules, string? HoldKey);
+/// <summary>A policy's rules for one user (the user's own first), the account hold that applies (try-ons), and whether the policy is <c>local</c>.</summary>
+internal sealed record RateLimitPlan(IReadOnlyList<RateLimitRule> Rules, string? HoldKey, bool Local = false);

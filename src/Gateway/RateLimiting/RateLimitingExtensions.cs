@@ -38,11 +38,23 @@ public static class RateLimitingExtensions
             services.AddSingleton<LiveInstances>();
             services.AddHostedService(sp => sp.GetRequiredService<LiveInstances>());
             services.AddSingleton<IRateLimitStore, ResilientRateLimitStore>();
+            services.AddSingleton<LocalRateLimitMetrics>();
+            services.AddSingleton(sp =>
+            {
+                var options = sp.GetRequiredService<IOptions<RateLimitingOptions>>().Value;
+                var instances = sp.GetRequiredService<LiveInstances>();
+                return new LocalRateLimiter(sp.GetRequiredService<IConnectionMultiplexer>(), sp.GetRequiredService<TimeProvider>(), options.SyncInterval,
+                    TimeSpan.FromTicks(Math.Max(options.SyncInterval.Ticks * 3, options.RedisBudget.Ticks)), () => instances.Count,
+                    sp.GetRequiredService<InMemoryRateLimitStore>(), sp.GetRequiredService<LocalRateLimitMetrics>());
+            });
+            services.AddHostedService<LocalRateLimitSync>();
         }
 
         services.AddSingleton<RateLimitingMetrics>();
         services.AddExceptionHandler<RateLimitUnavailableExceptionHandler>();
-        services.AddSingleton<RateLimitDecider>();
+        services.AddSingleton(sp => new RateLimitDecider(
+            sp.GetRequiredService<IRateLimitStore>(), sp.GetRequiredService<IOptions<RateLimitingOptions>>(), sp.GetRequiredService<IHttpContextAccessor>(),
+            sp.GetRequiredService<RateLimitingMetrics>(), sp.GetService<LocalRateLimiter>()));
         services.AddOptions<RateLimiterOptions>().Configure<RateLimitDecider, PseudonymGenerator, IOptions<GenlookOptions>>((limiter, decider, pseudonyms, genlook) =>
         {
             foreach (var policy in new[] { RateLimitPolicies.TryOn, RateLimitPolicies.Uploads, RateLimitPolicies.Reads })

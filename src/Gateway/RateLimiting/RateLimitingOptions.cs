@@ -32,13 +32,19 @@ public sealed class RateLimitingOptions
     /// </summary>
     public TimeSpan InstanceHeartbeat { get; set; } = TimeSpan.FromSeconds(5);
 
+    /// <summary>
+    /// How often one background loop per instance pushes what its <c>local</c> policies admitted to Redis and reads the
+    /// cluster-wide counts back, in one round trip. Defaults to 100 ms.
+    /// </summary>
+    public TimeSpan SyncInterval { get; set; } = TimeSpan.FromMilliseconds(100);
+
     public static readonly IReadOnlyDictionary<string, RateLimitPolicyOptions> Defaults = new Dictionary<string, RateLimitPolicyOptions>(StringComparer.OrdinalIgnoreCase)
     {
-        [RateLimitPolicies.TryOn] = new() { PermitLimit = 10, Window = TimeSpan.FromMinutes(1) },
-        [RateLimitPolicies.Uploads] = new() { PermitLimit = 20, Window = TimeSpan.FromMinutes(1) },
-        [RateLimitPolicies.Reads] = new() { PermitLimit = 300, Window = TimeSpan.FromMinutes(1) },
-        [RateLimitPolicies.Account] = new() { PermitLimit = 1000, Window = TimeSpan.FromHours(1) },
-        [RateLimitPolicies.Gdpr] = new() { PermitLimit = 10, Window = TimeSpan.FromHours(1) },
+        [RateLimitPolicies.TryOn] = new() { PermitLimit = 10, Window = TimeSpan.FromMinutes(1), Mode = "exact" },
+        [RateLimitPolicies.Uploads] = new() { PermitLimit = 20, Window = TimeSpan.FromMinutes(1), Mode = "exact" },
+        [RateLimitPolicies.Reads] = new() { PermitLimit = 300, Window = TimeSpan.FromMinutes(1), Mode = "local" },
+        [RateLimitPolicies.Account] = new() { PermitLimit = 1000, Window = TimeSpan.FromHours(1), Mode = "exact" },
+        [RateLimitPolicies.Gdpr] = new() { PermitLimit = 10, Window = TimeSpan.FromHours(1), Mode = "exact" },
     };
 
     /// <summary>The configured policy, or its default.</summary>
@@ -46,7 +52,12 @@ public sealed class RateLimitingOptions
     {
         var fallback = Defaults[name];
         return Policies.TryGetValue(name, out var configured)
-            ? new RateLimitPolicyOptions { PermitLimit = configured.PermitLimit ?? fallback.PermitLimit, Window = configured.Window ?? fallback.Window }
+            ? new RateLimitPolicyOptions
+            {
+                PermitLimit = configured.PermitLimit ?? fallback.PermitLimit,
+                Window = configured.Window ?? fallback.Window,
+                Mode = configured.Mode ?? fallback.Mode,
+            }
             : fallback;
     }
 }
@@ -59,6 +70,29 @@ public sealed class RateLimitPolicyOptions
 
     /// <summary>The window, a TimeSpan such as <c>00:01:00</c>. Unset: the policy's default.</summary>
     public TimeSpan? Window { get; set; }
+
+    /// <summary>
+    /// <c>exact</c> (one shared decision in Redis per request) or <c>local</c> (decided in-process, synced in the
+    /// background). Unset: the policy's default. A string, not the enum: the binder would take any number as an enum
+    /// and, inside the policy dictionary, quietly skip a word it cannot convert; the validator names both instead.
+    /// </summary>
+    public string? Mode { get; set; }
+
+    /// <summary>The mode; only meaningful once the options have been validated.</summary>
+    public RateLimitMode EffectiveMode => string.Equals(Mode, "local", StringComparison.OrdinalIgnoreCase) ? RateLimitMode.Local : RateLimitMode.Exact;
+
+    /// <summary>True for <c>exact</c>, <c>local</c> (any case) and unset.</summary>
+    internal bool HasValidMode => Mode is null || string.Equals(Mode, "exact", StringComparison.OrdinalIgnoreCase) || string.Equals(Mode, "local", StringComparison.OrdinalIgnoreCase);
+}
+
+/// <summary>How a policy decides (CONTRACT §6).</summary>
+public enum RateLimitMode
+{
+    /// <summary>One shared decision in Redis per request: never more than the limit across instances.</summary>
+    Exact,
+
+    /// <summary>Decided in-process; admissions are pushed and cluster-wide counts read back every <c>SyncInterval</c>.</summary>
+    Local,
 }
 
 public enum RateLimitFailureMode
@@ -104,6 +138,22 @@ internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimiti
             {
                 errors.Add($"RateLimiting:Policies:{policy}:Window must be a TimeSpan of at least 00:00:01.");
             }
+
+            if (!settings.HasValidMode)
+            {
+                errors.Add($"RateLimiting:Policies:{policy}:Mode must be 'exact' or 'local', not '{settings.Mode}'.");
+            }
+        }
+
+        // A try-on charges its user's budget and the account's in one all-or-none decision, so both decide the same way.
+        if (SafeMode(options, RateLimitPolicies.TryOn) is { } tryOn && SafeMode(options, RateLimitPolicies.Account) is { } account && tryOn != account)
+        {
+            errors.Add($"RateLimiting:Policies:tryon:Mode and RateLimiting:Policies:account:Mode must be the same (a try-on charges both at once); they are '{tryOn.ToString().ToLowerInvariant()}' and '{account.ToString().ToLowerInvariant()}'.");
+        }
+
+        if (options.SyncInterval < TimeSpan.FromMilliseconds(10) || options.SyncInterval > TimeSpan.FromSeconds(10))
+        {
+            errors.Add("RateLimiting:SyncInterval must be between 00:00:00.010 and 00:00:10.");
         }
 
         if (options.RedisBudget <= TimeSpan.Zero || options.RedisBudget > TimeSpan.FromSeconds(5))
@@ -129,5 +179,11 @@ internal sealed class RateLimitingOptionsValidator : IValidateOptions<RateLimiti
         }
 
         return errors.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(errors);
+    }
+
+    private static RateLimitMode? SafeMode(RateLimitingOptions options, string policy)
+    {
+        var configured = options.Policies.TryGetValue(policy, out var set) && set.Mode is not null ? set : RateLimitingOptions.Defaults[policy];
+        return configured.HasValidMode ? configured.EffectiveMode : null;
     }
 }

@@ -4,14 +4,18 @@
 #   tests/Gateway.Benchmarks/load/run.sh            full run: 3 rounds, 15 s cells (about 15 minutes)
 #   tests/Gateway.Benchmarks/load/run.sh --quick    1 round, 5 s cells (under 3 minutes)
 # Options (combine freely):
-#   --scenarios read,status      only these scenarios (of read, status, tryon, legacy, watch)
-#                                watch: SSE watches, not wrk cells (see watch_scenario); alone it skips the rest
+#   --scenarios read,status      only these scenarios (of read, status, tryon, legacy, read-exact, read-many-users, watch):
+#                                read = product reads with the default `reads` mode (local), read-exact = the same
+#                                against a second gateway whose `reads` is exact, read-many-users = reads by 10 000
+#                                distinct users (local mode); watch: SSE watches, not wrk cells (see watch_scenario);
+#                                alone it skips the rest
 #   --store memory               the gateway in embedded mode (in-memory store and limiter, no Redis), to see what the
 #                                shared Redis store costs: the same cells against the default --store redis
 #
 # Everything listens on 127.0.0.1 only; every process started here is stopped by PID on exit; every wait is bounded.
 # Writes a markdown report to tests/Gateway.Benchmarks/load/results/<timestamp>.md and prints, last, one line:
 #   read <ratio>x, status <ratio>x, tryon <ratio>x, legacy <ratio>x, cpu/req <ratio>x, upload peak RSS <MB> MB
+# then, for the scenarios run, gateway+redis-server CPU per request ÷ plain YARP's (the limiter's Redis work counted).
 set -euo pipefail
 
 QUICK=0
@@ -28,7 +32,7 @@ while (( $# > 0 )); do
 done
 [[ $STORE == redis || $STORE == memory ]] || { echo "error: --store takes redis or memory, not '$STORE'" >&2; exit 2; }
 for scenario in "${SCENARIOS[@]}"; do
-  [[ $scenario =~ ^(read|status|tryon|legacy|watch)$ ]] || { echo "error: unknown scenario '$scenario' (read, status, tryon, legacy, watch)" >&2; exit 2; }
+  [[ $scenario =~ ^(read|status|tryon|legacy|read-exact|read-many-users|watch)$ ]] || { echo "error: unknown scenario '$scenario' (read, status, tryon, legacy, read-exact, read-many-users, watch)" >&2; exit 2; }
 done
 (( ${#SCENARIOS[@]} > 0 )) || { echo "error: --scenarios needs at least one scenario" >&2; exit 2; }
 if (( QUICK )); then ROUNDS=1; DURATION=5; WARMUP=1; else ROUNDS=3; DURATION=15; WARMUP=3; fi
@@ -100,7 +104,9 @@ dotnet "$BENCH_DLL" upstream --urls "$UPSTREAM" >"$WORK/upstream.log" 2>&1 & PID
 
 KEY_B64=$(printf '%s' 'load-harness-signing-key-0123456789-abcdefghij' | base64 -w0)
 LIMIT=100000000 # limits on, never reached: the harness measures what they cost, not what they refuse
-env ASPNETCORE_ENVIRONMENT=Production "${STORE_ENV[@]}" \
+start_gateway() { # url, log, extra env...
+  local url=$1 log=$2; shift 2
+  env ASPNETCORE_ENVIRONMENT=Production "${STORE_ENV[@]}" "$@" \
   Genlook__Accounts__default__BaseUrl="$UPSTREAM" Genlook__Accounts__default__ApiKey=gk_bench \
   Attribution__Key=load-harness-attribution-key-0123456789 \
   Authentication__Schemes__Bearer__ValidIssuer=https://bench.idp.local \
@@ -112,11 +118,20 @@ env ASPNETCORE_ENVIRONMENT=Production "${STORE_ENV[@]}" \
   RateLimiting__Policies__uploads__PermitLimit=$LIMIT RateLimiting__Policies__uploads__Window=00:00:01 \
   RateLimiting__Policies__account__PermitLimit=$LIMIT RateLimiting__Policies__account__Window=00:00:01 \
   Logging__LogLevel__Default=Warning \
-  dotnet "$GATEWAY_DLL" --urls "$GATEWAY" >"$WORK/gateway.log" 2>&1 & GATEWAY_PID=$!; PIDS+=($GATEWAY_PID)
+  dotnet "$GATEWAY_DLL" --urls "$url" >"$log" 2>&1 & STARTED_PID=$!; PIDS+=($STARTED_PID)
+}
+start_gateway "$GATEWAY" "$WORK/gateway.log"; GATEWAY_PID=$STARTED_PID
+# read-exact: a second gateway, the same but for `reads` in exact mode (one shared Redis decision per read).
+GATEWAY_EXACT="" GATEWAY_EXACT_PID=""
+if [[ " ${SCENARIOS[*]} " == *" read-exact "* ]]; then
+  GATEWAY_EXACT=http://127.0.0.1:$(free_port)
+  start_gateway "$GATEWAY_EXACT" "$WORK/gateway-exact.log" RateLimiting__Policies__reads__Mode=exact; GATEWAY_EXACT_PID=$STARTED_PID
+fi
 dotnet "$BASELINE_DLL" --urls "$BASELINE" --Upstream "$UPSTREAM" >"$WORK/baseline.log" 2>&1 & BASELINE_PID=$!; PIDS+=($BASELINE_PID)
 
 wait_http "$UPSTREAM/tryon/v1/products/x" 60
 wait_http "$GATEWAY/readyz" 60
+[[ -n $GATEWAY_EXACT ]] && wait_http "$GATEWAY_EXACT/readyz" 60
 wait_http "$BASELINE/tryon/v1/products/x" 60
 
 # Scenario watch (issue #23): N apps watch 100 generations over SSE. The C# client starts its own upstream (generations
@@ -155,6 +170,9 @@ if [[ " ${SCENARIOS[*]} " == *" watch "* ]]; then
 fi
 
 dotnet "$BENCH_DLL" tokens --count 200 --out "$WORK/tokens.txt" >/dev/null
+if [[ " ${SCENARIOS[*]} " == *" read-many-users "* ]]; then
+  dotnet "$BENCH_DLL" tokens --count 10000 --out "$WORK/tokens-many.txt" >/dev/null
+fi
 TOKEN=$(head -1 "$WORK/tokens.txt")
 
 # Scenario 2 needs generations owned by their pollers: 100 users each start one try-on through the gateway.
@@ -176,10 +194,13 @@ cpu_ticks() { [[ -n $1 ]] || { echo 0; return; }; local f; read -r -a f <"/proc/
 # One cell: scenario, target (gateway|baseline), connections, round -> a line in cells.tsv
 run_cell() {
   local scenario=$1 target=$2 connections=$3 round=$4 url pid script
-  if [[ $target == gateway ]]; then url=$GATEWAY pid=$GATEWAY_PID; else url=$BASELINE pid=$BASELINE_PID; fi
+  if [[ $target == baseline ]]; then url=$BASELINE pid=$BASELINE_PID
+  elif [[ $scenario == read-exact ]]; then url=$GATEWAY_EXACT pid=$GATEWAY_EXACT_PID
+  else url=$GATEWAY pid=$GATEWAY_PID; fi
   export SUMMARY_LUA="$HERE/summary.lua" TOKENS="$WORK/tokens.txt" PATHS="" PATH_ONE="/tryon/v1/products/shirt-42"
   case $scenario in
-    read)   script=get.lua ;;
+    read|read-exact) script=get.lua ;;
+    read-many-users) script=get.lua; export TOKENS="$WORK/tokens-many.txt" ;;
     status) script=get.lua; export TOKENS="$WORK/status_tokens.txt" PATHS="$WORK/status_paths.txt" ;;
     tryon)  script=post.lua; export PATH_ONE=/tryon/v1/try-on BODY_FILE="$WORK/tryon.json" ;;
     legacy) script=post.lua; export PATH_ONE=/tryon/v1/try-on BODY_FILE="$WORK/legacy.json" ;;
@@ -247,15 +268,16 @@ REPORT="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)$SUFFIX.md"
 {
   echo "# Load harness $(date -u +%Y-%m-%dT%H:%MZ) ($([[ $QUICK == 1 ]] && echo quick || echo full): $ROUNDS round(s), ${DURATION}s cells, $(nproc) cores, $STORE store)"
   echo
-  echo "| round | scenario | conns | gateway req/s | YARP req/s | ratio | gateway p50/p99 ms | YARP p50/p99 ms | gateway cpu µs/req | YARP cpu µs/req | cpu ratio | + redis µs/req | errors gw/yarp |"
-  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+  echo "| round | scenario | conns | gateway req/s | YARP req/s | ratio | gateway p50/p99 ms | YARP p50/p99 ms | gateway cpu µs/req | YARP cpu µs/req | cpu ratio | + redis µs/req | gw+redis cpu ratio | errors gw/yarp |"
+  echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
   awk -F'\t' '
     { key = $1 FS $2 FS $3; row[key] = 1; rps[key, $4] = $5; p50[key, $4] = $6; p99[key, $4] = $7; cpu[key, $4] = $8; err[key, $4] = $9 + $10; redis[key, $4] = $11; order[++n] = key }
     END {
       for (i = 1; i <= n; i++) { k = order[i]; if (seen[k]++) continue; split(k, f, FS)
-        printf "| %s | %s | %s | %.0f | %.0f | %.2fx | %.2f / %.2f | %.2f / %.2f | %.1f | %.1f | %.2fx | %.1f | %d / %d |\n", f[1], f[2], f[3],
+        printf "| %s | %s | %s | %.0f | %.0f | %.2fx | %.2f / %.2f | %.2f / %.2f | %.1f | %.1f | %.2fx | %.1f | %.2fx | %d / %d |\n", f[1], f[2], f[3],
           rps[k, "gateway"], rps[k, "baseline"], rps[k, "gateway"] / rps[k, "baseline"], p50[k, "gateway"], p99[k, "gateway"],
-          p50[k, "baseline"], p99[k, "baseline"], cpu[k, "gateway"], cpu[k, "baseline"], cpu[k, "gateway"] / cpu[k, "baseline"], redis[k, "gateway"], err[k, "gateway"], err[k, "baseline"] }
+          p50[k, "baseline"], p99[k, "baseline"], cpu[k, "gateway"], cpu[k, "baseline"], cpu[k, "gateway"] / cpu[k, "baseline"], redis[k, "gateway"],
+          (cpu[k, "gateway"] + redis[k, "gateway"]) / cpu[k, "baseline"], err[k, "gateway"], err[k, "baseline"] }
     }' "$WORK/cells.tsv"
   echo
   echo "Upload (20 concurrent ~10 MB uploads), peak RSS: gateway ${UPLOAD_GATEWAY} MB, plain YARP ${UPLOAD_BASELINE} MB."
@@ -264,8 +286,8 @@ REPORT="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)$SUFFIX.md"
 } >"$REPORT"
 cat "$REPORT"
 
-median_ratio() { # scenario, column (5 = req/s, 8 = cpu)
-  awk -F'\t' -v s="$1" -v col="$2" '$2 == s && $3 == 64 { v[$1, $4] = $col; r[$1] = 1 }
+median_ratio() { # scenario, column (5 = req/s, 8 = cpu, 12 = cpu + redis cpu)
+  awk -F'\t' -v s="$1" -v col="$2" '$2 == s && $3 == 64 { v[$1, $4] = (col == 12 ? $8 + $11 : $col); r[$1] = 1 }
     END { n = 0; for (k in r) if (v[k, "baseline"] > 0) x[++n] = v[k, "gateway"] / v[k, "baseline"]
           if (n == 0) { print "n/a"; exit }
           for (i = 1; i <= n; i++) for (j = i + 1; j <= n; j++) if (x[j] < x[i]) { t = x[i]; x[i] = x[j]; x[j] = t }
@@ -274,3 +296,9 @@ median_ratio() { # scenario, column (5 = req/s, 8 = cpu)
 echo
 echo "report: $REPORT"
 echo "read $(median_ratio read 5), status $(median_ratio status 5), tryon $(median_ratio tryon 5), legacy $(median_ratio legacy 5), cpu/req $(median_ratio read 8), upload peak RSS ${UPLOAD_GATEWAY} MB"
+extra=""
+for scenario in "${SCENARIOS[@]}"; do
+  case $scenario in read-exact|read-many-users) extra+="$scenario $(median_ratio "$scenario" 5), " ;; esac
+  case $scenario in read|read-exact|read-many-users|tryon) extra+="gw+redis cpu/$scenario $(median_ratio "$scenario" 12), " ;; esac
+done
+[[ -n $extra ]] && echo "${extra%, }"

@@ -42,6 +42,10 @@ public sealed class ConfigurationValidationTests
     [InlineData("RateLimiting:InstanceHeartbeat", "00:00:00", "RateLimiting:InstanceHeartbeat")]
     // Enum binding takes any number: 2 is neither open nor closed.
     [InlineData("RateLimiting:FailureMode", "2", "RateLimiting:FailureMode")]
+    [InlineData("RateLimiting:Policies:reads:Mode", "fast", "RateLimiting:Policies:reads:Mode")]
+    [InlineData("RateLimiting:Policies:reads:Mode", "7", "RateLimiting:Policies:reads:Mode")]
+    [InlineData("RateLimiting:Policies:tryon:Mode", "local", "RateLimiting:Policies:tryon:Mode")]
+    [InlineData("RateLimiting:SyncInterval", "00:00:00", "RateLimiting:SyncInterval")]
     // A browser's Origin is scheme://host[:port]: anything else never matches, and the SPA is refused without a word.
     [InlineData("Cors:AllowedOrigins:0", "https://shop.example/", "Cors:AllowedOrigins:0")]
     [InlineData("Cors:AllowedOrigins:0", "shop.example", "Cors:AllowedOrigins:0")]

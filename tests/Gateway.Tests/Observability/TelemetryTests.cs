@@ -28,7 +28,13 @@ public sealed class TelemetryTests : IAsyncLifetime
     {
         await _redis.StartAsync();
         _app = await GatewayApp.StartAsync(_redis.ConnectionString,
-            new Dictionary<string, string?> { ["RateLimiting:Policies:uploads:PermitLimit"] = "1", ["Logging:LogLevel:Default"] = "Debug", ["OpenTelemetry:Enabled"] = "true" },
+            new Dictionary<string, string?>
+            {
+                ["RateLimiting:Policies:uploads:PermitLimit"] = "1",
+                ["RateLimiting:Policies:reads:Mode"] = "exact", // the batched store calls' spans are the exact mode's
+                ["Logging:LogLevel:Default"] = "Debug",
+                ["OpenTelemetry:Enabled"] = "true",
+            },
             services: services =>
             {
                 services.ConfigureOpenTelemetryTracerProvider(tracing => tracing.AddInMemoryExporter(_spans));

@@ -1,5 +1,8 @@
 using System.Net;
+using Genlook.Gateway.Identity;
+using Genlook.Gateway.RateLimiting;
 using Genlook.Gateway.Tests.Infrastructure;
+using Microsoft.Extensions.DependencyInjection;
 
 namespace Genlook.Gateway.Tests.RateLimiting;
 
@@ -48,6 +51,16 @@ public sealed class EraseKeepsBudgetTests
         for (var i = 0; i < 3; i++)
         {
             Assert.Equal(HttpStatusCode.OK, (await (i % 2 == 0 ? onFirst : onSecond).Client.GetAsync("/tryon/v1/products")).StatusCode);
+        }
+
+        // reads is a local policy: each instance knows the cluster-wide count within a sync interval (with Redis).
+        var readsKey = RateLimitKeys.UserPolicy(new GatewayUserFeature(TestTokens.PseudonymOf("erasing-user"), "default"), RateLimitPolicies.Reads);
+        foreach (var app in new[] { first, second })
+        {
+            if (app.Services.GetService<LocalRateLimiter>() is { } limiter)
+            {
+                Assert.True(await Poll.UntilAsync(() => Task.FromResult(limiter.KnownCount(readsKey) >= 3), TimeSpan.FromSeconds(10)));
+            }
         }
 
         var erase = await onFirst.Client.DeleteAsync("/gdpr/me");

@@ -20,6 +20,7 @@ public sealed partial class RateLimitingTests : IAsyncLifetime
     {
         ["RateLimiting:Policies:reads:PermitLimit"] = ReadLimit.ToString(),
         ["RateLimiting:Policies:reads:Window"] = "00:01:00",
+        ["RateLimiting:Policies:reads:Mode"] = "exact", // these tests hold the exact mode's guarantees; LocalModeTests the local mode's
         ["RateLimiting:Policies:tryon:PermitLimit"] = "100",
         ["RateLimiting:Policies:tryon:Window"] = "00:01:00",
         ["RateLimiting:Policies:account:PermitLimit"] = "3",
@@ -77,13 +78,16 @@ public sealed partial class RateLimitingTests : IAsyncLifetime
         Assert.Equal((ReadLimit - 1).ToString(), state.Groups["r"].Value);
     }
 
-    [Fact]
-    public async Task RetryAfter_IsHonest_ARetryAfterItSucceeds()
+    [Theory]
+    [InlineData("exact")]
+    [InlineData("local")]
+    public async Task RetryAfter_IsHonest_ARetryAfterItSucceeds(string mode)
     {
         await using var app = await GatewayApp.StartAsync(_redis.ConnectionString, new Dictionary<string, string?>
         {
             ["RateLimiting:Policies:reads:PermitLimit"] = "1",
             ["RateLimiting:Policies:reads:Window"] = "00:00:02",
+            ["RateLimiting:Policies:reads:Mode"] = mode,
         });
         var client = app.ClientFor("patient-user");
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/tryon/v1/products")).StatusCode);

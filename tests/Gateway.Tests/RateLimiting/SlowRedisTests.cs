@@ -20,6 +20,7 @@ public sealed class SlowRedisTests(ITestOutputHelper output) : IAsyncLifetime
     {
         ["RateLimiting:Policies:reads:PermitLimit"] = Limit.ToString(),
         ["RateLimiting:Policies:reads:Window"] = "00:01:00",
+        ["RateLimiting:Policies:reads:Mode"] = "exact", // the exact mode's fallback; LocalModeTests covers the local mode without Redis
         ["RateLimiting:InstanceHeartbeat"] = "00:00:00.100",
         ["RateLimiting:BreakDuration"] = "00:00:05",
     };
