@@ -155,7 +155,7 @@ watch_scenario() {
     done
   done
   mkdir -p "$HERE/results"
-  local report; report="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)$( (( QUICK )) && echo -quick)-watch.md"
+  local report; report="$HERE/results/$(date -u +%Y%m%dT%H%M%SZ)$( (( QUICK )) && echo -quick || true)-watch.md"
   { echo "# Watch scenario $(date -u +%Y-%m-%dT%H:%MZ) ($ROUNDS round(s), $(nproc) cores, $STORE store)"; echo
     echo "| round | watchers | instances | upstream GETs/generation/interval (median, max) | RSS all open MB | RSS peak MB | gateway CPU µs/watch-second |"
     echo "|---|---|---|---|---|---|---|"
