@@ -311,6 +311,7 @@ ui.addSampleProducts.addEventListener("click", async () => {
     refreshControls();
   }
 });
+
 ui.productChoice.addEventListener("change", refreshControls);
 ui.productUrl.addEventListener("input", () => {
   ui.productUrlChoice.checked = true;
