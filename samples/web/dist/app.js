@@ -693,6 +693,9 @@ function problemFromResponse(action, response, body) {
   const code = isGatewayError(body) ? body.code : void 0;
   const detail = isGatewayError(body) ? body.message : void 0;
   const problem = (message, retryAfter) => new ApiProblem(message, status, code, retryAfter);
+  if (action === "add-products" && (status === 401 || status === 403)) {
+    return problem(`The gateway did not let the development catalog admin add products (${code ?? status}).`);
+  }
   switch (status) {
     case 401:
       return problem("Your sign-in has expired or is not valid. Please sign in again.");
@@ -729,10 +732,11 @@ function problemFromNetwork(error) {
 }
 
 // src/auth.ts
-async function developmentToken(baseUrl2, name) {
+async function developmentToken(baseUrl2, name, scope) {
+  const query = new URLSearchParams({ sub: name, ...scope ? { scope } : {} });
   let response;
   try {
-    response = await fetch(`${baseUrl2}/dev/token?sub=${encodeURIComponent(name)}`, { method: "POST" });
+    response = await fetch(`${baseUrl2}/dev/token?${query}`, { method: "POST" });
   } catch (error) {
     throw problemFromNetwork(error);
   }
@@ -766,6 +770,21 @@ function gatewayBaseUrl(location2, document2) {
     throw new Error(`The gateway address must be http or https (got ${url.protocol}).`);
   }
   return url.origin + url.pathname.replace(/\/+$/, "");
+}
+
+// src/sample-products.mjs
+var catalogAdmin = { sub: "catalog-admin", scope: "catalog:write" };
+var sampleProducts = [
+  { externalId: "red-tee", title: "Red T-shirt", image: "red-tee.svg" },
+  { externalId: "blue-hoodie", title: "Blue hoodie", image: "blue-hoodie.svg" },
+  { externalId: "green-dress", title: "Green dress", image: "green-dress.svg" }
+];
+function sampleProductBody(product, gateway) {
+  return {
+    externalId: product.externalId,
+    title: product.title,
+    images: [{ source: { url: `${gateway}/sample-products/${product.image}` } }]
+  };
 }
 
 // src/watch.ts
@@ -893,6 +912,7 @@ var ui = {
   productChoice: $("product-choice"),
   catalogue: $("catalogue"),
   catalogueStatus: $("catalogue-status"),
+  addSampleProducts: $("add-sample-products"),
   productUrlChoice: $("product-url-choice"),
   productUrl: $("product-url"),
   refreshCatalogue: $("refresh-catalogue"),
@@ -914,6 +934,9 @@ var ui = {
 };
 var state = {
   token: void 0,
+  /** Signed in with the gateway's development sign-in: it runs in Development, with the emulator. */
+  development: false,
+  addingSamples: false,
   imageId: void 0,
   photoUrl: void 0,
   uploading: false,
@@ -955,7 +978,8 @@ function refreshControls() {
   ui.signedIn.hidden = !signedIn;
   ui.photoInput.disabled = !signedIn || state.uploading || state.coolingDown.has(ui.photoInput);
   ui.productChoice.disabled = !signedIn;
-  ui.refreshCatalogue.disabled = !signedIn;
+  ui.refreshCatalogue.disabled = !signedIn || state.addingSamples;
+  ui.addSampleProducts.disabled = !signedIn || state.addingSamples || state.coolingDown.has(ui.addSampleProducts);
   ui.openButton.disabled = !signedIn;
   ui.tryOnButton.disabled = !signedIn || !state.imageId || state.uploading || state.starting || selectedProduct() === void 0 || state.watch !== void 0 || state.coolingDown.has(ui.tryOnButton);
 }
@@ -1014,6 +1038,7 @@ ui.signInForm.addEventListener("submit", async (event) => {
   ui.signInButton.disabled = true;
   try {
     state.token = await developmentToken(baseUrl, name);
+    state.development = true;
     ui.signedInName.textContent = name;
     refreshControls();
     await loadCatalogue();
@@ -1027,12 +1052,14 @@ ui.signInForm.addEventListener("submit", async (event) => {
 function signOut() {
   state.watch?.abort();
   state.token = void 0;
+  state.development = false;
   state.imageId = void 0;
   ui.photoInput.value = "";
   for (const element of [ui.photoStatus, ui.photoMessage, ui.catalogueStatus, ui.productMessage, ui.tryOnStatus, ui.tryOnMessage]) {
     show(element, "");
   }
   ui.catalogue.replaceChildren();
+  ui.addSampleProducts.hidden = true;
   ui.comparison.hidden = true;
   ui.progressArea.hidden = true;
   refreshControls();
@@ -1076,6 +1103,7 @@ ui.photoInput.addEventListener("change", async () => {
 async function loadCatalogue() {
   show(ui.productMessage, "");
   show(ui.catalogueStatus, "Loading the catalogue…");
+  ui.addSampleProducts.hidden = true;
   try {
     const list = await call("catalogue", () => client.GET("/tryon/v1/products"));
     renderCatalogue(list.items);
@@ -1111,13 +1139,39 @@ function renderCatalogue(products) {
   });
   ui.catalogue.replaceChildren(...items);
   if (products.length === 0) {
-    show(ui.catalogueStatus, "The catalogue is empty: paste a product image URL instead.");
+    ui.addSampleProducts.hidden = !state.development;
+    show(ui.catalogueStatus, state.development ? "The catalogue is empty." : "The catalogue is empty: paste a product image URL instead.");
     ui.productUrlChoice.checked = true;
   } else {
     show(ui.catalogueStatus, `${products.length} product${products.length === 1 ? "" : "s"} in the catalogue.`);
   }
 }
 ui.refreshCatalogue.addEventListener("click", () => void loadCatalogue());
+ui.addSampleProducts.addEventListener("click", async () => {
+  show(ui.productMessage, "");
+  show(ui.catalogueStatus, "Adding the sample products…");
+  state.addingSamples = true;
+  refreshControls();
+  try {
+    const adminToken = await developmentToken(baseUrl, catalogAdmin.sub, catalogAdmin.scope);
+    const admin = createGatewayClient({ baseUrl, getToken: () => adminToken });
+    for (const product of sampleProducts) {
+      await call("add-products", () => admin.POST("/tryon/v1/products", { body: sampleProductBody(product, baseUrl) }));
+    }
+    state.addingSamples = false;
+    await loadCatalogue();
+  } catch (error) {
+    show(ui.catalogueStatus, "");
+    if (error instanceof ApiProblem && error.status === 401) {
+      show(ui.productMessage, error.message);
+    } else {
+      report(error, ui.productMessage, ui.addSampleProducts);
+    }
+  } finally {
+    state.addingSamples = false;
+    refreshControls();
+  }
+});
 ui.productChoice.addEventListener("change", refreshControls);
 ui.productUrl.addEventListener("input", () => {
   ui.productUrlChoice.checked = true;

@@ -3,12 +3,13 @@ import { problemFromNetwork, problemFromResponse } from "./errors";
 /**
  * Development sign-in: the gateway's `POST /dev/token?sub=<name>` (Development only) mints a token for any name.
  * A real app gets the user's token from its identity provider (OIDC) instead; the rest of the app only needs
- * `getToken()`.
+ * `getToken()`. `scope` adds scopes to the token (e.g. `catalog:write` for a catalog admin).
  */
-export async function developmentToken(baseUrl: string, name: string): Promise<string> {
+export async function developmentToken(baseUrl: string, name: string, scope?: string): Promise<string> {
+  const query = new URLSearchParams({ sub: name, ...(scope ? { scope } : {}) });
   let response: Response;
   try {
-    response = await fetch(`${baseUrl}/dev/token?sub=${encodeURIComponent(name)}`, { method: "POST" });
+    response = await fetch(`${baseUrl}/dev/token?${query}`, { method: "POST" });
   } catch (error) {
     throw problemFromNetwork(error);
   }

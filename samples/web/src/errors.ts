@@ -14,7 +14,7 @@ export class ApiProblem extends Error {
 }
 
 /** Which call failed: the same status reads differently for a photo upload and a generation lookup. */
-export type Action = "sign-in" | "upload" | "catalogue" | "try-on" | "generation";
+export type Action = "sign-in" | "upload" | "catalogue" | "add-products" | "try-on" | "generation";
 
 /**
  * A 429's `Retry-After` in seconds, at least 1 so a countdown is always shown: the gateway sends seconds, Genlook's
@@ -35,6 +35,11 @@ export function problemFromResponse(action: Action, response: Response, body: un
   const code = isGatewayError(body) ? body.code : undefined;
   const detail = isGatewayError(body) ? body.message : undefined;
   const problem = (message: string, retryAfter?: number) => new ApiProblem(message, status, code, retryAfter);
+
+  if (action === "add-products" && (status === 401 || status === 403)) {
+    // The catalog admin's development token, not the person's sign-in, was refused: signing out would not help.
+    return problem(`The gateway did not let the development catalog admin add products (${code ?? status}).`);
+  }
 
   switch (status) {
     case 401:

@@ -2,6 +2,7 @@ import { developmentToken } from "./auth";
 import { createGatewayClient, uploadImage, type GatewayClient, type Generation, type Product, type TryOnRequest } from "./client";
 import { gatewayBaseUrl } from "./config";
 import { ApiProblem, problemFromNetwork, problemFromResponse, type Action } from "./errors";
+import { catalogAdmin, sampleProductBody, sampleProducts } from "./sample-products.mjs";
 import { followGeneration, isDone } from "./watch";
 
 const $ = <T extends HTMLElement>(id: string) => document.getElementById(id) as T;
@@ -21,6 +22,7 @@ const ui = {
   productChoice: $<HTMLFieldSetElement>("product-choice"),
   catalogue: $<HTMLUListElement>("catalogue"),
   catalogueStatus: $("catalogue-status"),
+  addSampleProducts: $<HTMLButtonElement>("add-sample-products"),
   productUrlChoice: $<HTMLInputElement>("product-url-choice"),
   productUrl: $<HTMLInputElement>("product-url"),
   refreshCatalogue: $<HTMLButtonElement>("refresh-catalogue"),
@@ -43,6 +45,9 @@ const ui = {
 
 const state = {
   token: undefined as string | undefined,
+  /** Signed in with the gateway's development sign-in: it runs in Development, with the emulator. */
+  development: false,
+  addingSamples: false,
   imageId: undefined as string | undefined,
   photoUrl: undefined as string | undefined,
   uploading: false,
@@ -89,7 +94,8 @@ function refreshControls() {
   ui.signedIn.hidden = !signedIn;
   ui.photoInput.disabled = !signedIn || state.uploading || state.coolingDown.has(ui.photoInput);
   ui.productChoice.disabled = !signedIn;
-  ui.refreshCatalogue.disabled = !signedIn;
+  ui.refreshCatalogue.disabled = !signedIn || state.addingSamples;
+  ui.addSampleProducts.disabled = !signedIn || state.addingSamples || state.coolingDown.has(ui.addSampleProducts);
   ui.openButton.disabled = !signedIn;
   ui.tryOnButton.disabled =
     !signedIn || !state.imageId || state.uploading || state.starting || selectedProduct() === undefined ||
@@ -157,6 +163,7 @@ ui.signInForm.addEventListener("submit", async (event) => {
   ui.signInButton.disabled = true;
   try {
     state.token = await developmentToken(baseUrl, name);
+    state.development = true;
     ui.signedInName.textContent = name;
     refreshControls();
     await loadCatalogue();
@@ -171,12 +178,14 @@ ui.signInForm.addEventListener("submit", async (event) => {
 function signOut() {
   state.watch?.abort();
   state.token = undefined;
+  state.development = false;
   state.imageId = undefined;
   ui.photoInput.value = "";
   for (const element of [ui.photoStatus, ui.photoMessage, ui.catalogueStatus, ui.productMessage, ui.tryOnStatus, ui.tryOnMessage]) {
     show(element, "");
   }
   ui.catalogue.replaceChildren();
+  ui.addSampleProducts.hidden = true;
   ui.comparison.hidden = true;
   ui.progressArea.hidden = true;
   refreshControls();
@@ -227,6 +236,7 @@ ui.photoInput.addEventListener("change", async () => {
 async function loadCatalogue() {
   show(ui.productMessage, "");
   show(ui.catalogueStatus, "Loading the catalogue…");
+  ui.addSampleProducts.hidden = true;
   try {
     const list = await call("catalogue", () => client.GET("/tryon/v1/products"));
     renderCatalogue(list.items);
@@ -263,7 +273,9 @@ function renderCatalogue(products: Product[]) {
   });
   ui.catalogue.replaceChildren(...items);
   if (products.length === 0) {
-    show(ui.catalogueStatus, "The catalogue is empty: paste a product image URL instead.");
+    // A Development gateway's emulator starts with an empty catalogue: offer the sample products there.
+    ui.addSampleProducts.hidden = !state.development;
+    show(ui.catalogueStatus, state.development ? "The catalogue is empty." : "The catalogue is empty: paste a product image URL instead.");
     ui.productUrlChoice.checked = true;
   } else {
     show(ui.catalogueStatus, `${products.length} product${products.length === 1 ? "" : "s"} in the catalogue.`);
@@ -271,6 +283,35 @@ function renderCatalogue(products: Product[]) {
 }
 
 ui.refreshCatalogue.addEventListener("click", () => void loadCatalogue());
+
+// Development only: what seed-catalogue.mjs does, from the page (a catalog admin's token, then the samples).
+ui.addSampleProducts.addEventListener("click", async () => {
+  show(ui.productMessage, "");
+  show(ui.catalogueStatus, "Adding the sample products…");
+  state.addingSamples = true;
+  refreshControls();
+  try {
+    const adminToken = await developmentToken(baseUrl, catalogAdmin.sub, catalogAdmin.scope);
+    const admin = createGatewayClient({ baseUrl, getToken: () => adminToken });
+    for (const product of sampleProducts) {
+      await call("add-products", () => admin.POST("/tryon/v1/products", { body: sampleProductBody(product, baseUrl) }));
+    }
+    state.addingSamples = false;
+    await loadCatalogue();
+  } catch (error) {
+    // Some samples may be in: the button stays, and adding them again updates the same products.
+    show(ui.catalogueStatus, "");
+    if (error instanceof ApiProblem && error.status === 401) {
+      show(ui.productMessage, error.message); // the admin's token was refused, not the person's: no sign-out
+    } else {
+      report(error, ui.productMessage, ui.addSampleProducts);
+    }
+  } finally {
+    state.addingSamples = false;
+    refreshControls();
+  }
+});
+
 ui.productChoice.addEventListener("change", refreshControls);
 ui.productUrl.addEventListener("input", () => {
   ui.productUrlChoice.checked = true;

@@ -59,6 +59,51 @@ test("whole flow: sign in, upload a photo, pick a product, try it on, watch it, 
   await page.screenshot({ path: screenshot, fullPage: true });
 });
 
+test("empty catalogue (Development): the app offers the sample products and adds them through the gateway", async ({ browser }) => {
+  const gateway = await startGateway(); // its own gateway: the worker's one is seeded
+  const context = await browser.newContext({ baseURL: gateway.baseURL });
+  try {
+    const page = await context.newPage();
+    // The first try is refused the way a misconfigured gateway would: the message shows, the button stays usable.
+    let refusals = 1;
+    await page.route("**/tryon/v1/products", (route) => {
+      if (route.request().method() === "POST" && refusals > 0) {
+        refusals--;
+        return route.fulfill({ status: 403, contentType: "application/json", body: JSON.stringify({ code: "FORBIDDEN", message: "Scope catalog:write is required.", status: 403 }) });
+      }
+      return route.continue();
+    });
+
+    await page.goto("/");
+    await signIn(page, "ivan");
+    await expect(page.locator("#catalogue-status")).toHaveText("The catalogue is empty.");
+    const add = page.getByRole("button", { name: "Add three sample products" });
+    await add.click();
+    await expect(page.locator("#product-message")).toHaveText("The gateway did not let the development catalog admin add products (FORBIDDEN).");
+    await expect(add).toBeEnabled();
+
+    await add.click();
+    await expect(page.locator("#catalogue-status")).toHaveText("3 products in the catalogue.");
+    await expect(add).toBeHidden();
+    await expect(page.locator("#product-message")).toBeEmpty();
+    for (const title of ["Red T-shirt", "Blue hoodie", "Green dress"]) {
+      const thumbnail = page.locator(".catalogue label", { hasText: title }).locator("img");
+      await expect(thumbnail).toHaveAttribute("src", new RegExp(`^${gateway.baseURL}/sample-products/[a-z-]+\\.svg$`));
+      await expect.poll(() => thumbnail.evaluate((img: HTMLImageElement) => img.complete && img.naturalWidth > 0)).toBe(true);
+    }
+
+    // The products are in the gateway's catalogue (not only on the page), for every user.
+    const other = await context.newPage();
+    await other.goto("/");
+    await signIn(other, "judy");
+    await expect(other.locator("#catalogue-status")).toHaveText("3 products in the catalogue.");
+    await expect(other.getByRole("button", { name: "Add three sample products" })).toBeHidden();
+  } finally {
+    await context.close();
+    await gateway.stop();
+  }
+});
+
 test("429: a visible countdown from Retry-After, then the button works again", async ({ browser }) => {
   const gateway = await startGateway({
     RateLimiting__Policies__tryon__PermitLimit: "1",
