@@ -63,6 +63,16 @@ for project in tests/*/*.csproj; do
   passed=$((passed + p)); failed=$((failed + f + e + t + a)); skipped=$((skipped + total - executed))
 done
 
+# The OpenAPI checks and the demo app's browser tests need Node.js 20+ with npm: installed with apt-get when missing and
+# root (Debian's nodejs is older on some releases: then install Node 20+ yourself); the blocks below fail without it.
+if ! command -v npm >/dev/null 2>&1 && [ "$(id -u)" = "0" ] && command -v apt-get >/dev/null 2>&1; then
+  echo "npm not found: installing nodejs and npm with apt-get"
+  (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs npm >/dev/null) || echo "error: could not install nodejs/npm with apt-get" >&2
+fi
+if command -v node >/dev/null 2>&1 && [ "$(node -p 'process.versions.node.split(".")[0]')" -lt 20 ]; then
+  echo "error: Node.js $(node --version) is too old for the OpenAPI linter and Playwright: install Node.js 20 or newer." >&2
+fi
+
 # ---- OpenAPI document and TypeScript client (issue #24) -------------------------------------------------------
 # Three checks, each one test in the totals: the document lints clean (Redocly, redocly.yaml), the committed
 # clients/typescript/src/schema.d.ts is what openapi-typescript generates from it, and the client type-checks.
