@@ -26,6 +26,17 @@ public static class CachingExtensions
         // The watch (CONTRACT §7): one hub per instance, its poller's upstream client, and the bus between instances.
         services.AddSingleton<WatchMetrics>();
         services.AddSingleton<GenlookStatusClient>();
+        services.AddHttpClient(GenlookStatusClient.HttpClientName, (sp, client) =>
+            {
+                client.Timeout = sp.GetRequiredService<IOptions<Proxy.GenlookOptions>>().Value.Timeout;
+                client.MaxResponseContentBufferSize = GenlookStatusClient.MaxBodyBytes;
+            })
+            .ConfigurePrimaryHttpMessageHandler(() => new SocketsHttpHandler
+            {
+                AutomaticDecompression = System.Net.DecompressionMethods.None,
+                UseCookies = false,
+                AllowAutoRedirect = false,
+            });
         if (builder.UsesRedis())
         {
             services.AddSingleton<IWatchBus>(sp => new RedisWatchBus(sp.GetRequiredService<StackExchange.Redis.IConnectionMultiplexer>()));

@@ -1,4 +1,3 @@
-using System.Net;
 using Genlook.Gateway.Proxy;
 using Microsoft.Extensions.Options;
 
@@ -8,40 +7,25 @@ namespace Genlook.Gateway.Caching;
 /// The watch poller's one upstream call: <c>GET /tryon/v1/generations/{id}</c> on the account's Genlook with its key, as
 /// the proxy would send it (only <c>Accept</c> and the key; the account is the one identity resolved for the watcher).
 /// Not through the proxy pipeline: the poll has no app request to forward, and the ownership check already ran for
-/// the watch that started it. One pooled client for every poll.
+/// the watch that started it. Its HttpClient is the factory's named client (configured in AddGatewayCaching).
 /// </summary>
-internal sealed class GenlookStatusClient : IDisposable
+internal sealed class GenlookStatusClient(IHttpClientFactory clients, IOptions<GenlookOptions> options)
 {
-    private const int MaxBodyBytes = 256 * 1024;
-    private readonly IOptions<GenlookOptions> _options;
-    private readonly HttpClient _client;
+    public const string HttpClientName = "genlook-status";
 
-    public GenlookStatusClient(IOptions<GenlookOptions> options)
-    {
-        _options = options;
-        _client = new HttpClient(new SocketsHttpHandler
-        {
-            PooledConnectionLifetime = TimeSpan.FromMinutes(5),
-            AutomaticDecompression = DecompressionMethods.None,
-            UseCookies = false,
-            AllowAutoRedirect = false,
-        })
-        {
-            Timeout = options.Value.Timeout,
-            MaxResponseContentBufferSize = MaxBodyBytes,
-        };
-    }
+    /// <summary>A status body is small; anything larger is refused by the client, not buffered.</summary>
+    internal const int MaxBodyBytes = 256 * 1024;
 
     /// <summary>Genlook's answer (status code and body), or <c>null</c> when it could not be reached or was too slow.</summary>
     public async Task<(int Status, byte[] Body)?> GetStatusAsync(string account, string generationId, CancellationToken cancellationToken)
     {
-        var options = _options.Value;
-        if (!options.Accounts.TryGetValue(account, out var settings))
+        var genlook = options.Value;
+        if (!genlook.Accounts.TryGetValue(account, out var settings))
         {
             return null;
         }
 
-        var uri = new Uri(options.ResolveBaseUrl(settings), "/tryon/v1/generations/" + Uri.EscapeDataString(generationId));
+        var uri = new Uri(genlook.ResolveBaseUrl(settings), "/tryon/v1/generations/" + Uri.EscapeDataString(generationId));
         using var request = new HttpRequestMessage(HttpMethod.Get, uri);
         request.Headers.TryAddWithoutValidation("Accept", "application/json");
         if (settings.ApiKey is { Length: > 0 } key)
@@ -51,7 +35,7 @@ internal sealed class GenlookStatusClient : IDisposable
 
         try
         {
-            using var response = await _client.SendAsync(request, cancellationToken);
+            using var response = await clients.CreateClient(HttpClientName).SendAsync(request, cancellationToken);
             return ((int)response.StatusCode, await response.Content.ReadAsByteArrayAsync(cancellationToken));
         }
         catch (Exception ex) when (ex is HttpRequestException or TaskCanceledException && !cancellationToken.IsCancellationRequested)
@@ -59,6 +43,4 @@ internal sealed class GenlookStatusClient : IDisposable
             return null; // unreachable, reset, too slow, or a body over the limit: the next interval asks again
         }
     }
-
-    public void Dispose() => _client.Dispose();
 }
