@@ -204,8 +204,7 @@ internal sealed class LocalRateLimiter
     {
         var rules = request.Rules;
         var now = NowMs;
-        var online = now - Interlocked.Read(ref _lastSyncOkMs) <= 3 * _syncMs;
-        var share = online ? 0 : Math.Max(1, _liveInstances());
+        var share = Online ? 0 : Math.Max(1, _liveInstances());
         var entries = new LocalKey[rules.Count];
         while (true)
         {
@@ -215,35 +214,16 @@ internal sealed class LocalRateLimiter
             }
 
             // A try-on's two keys: locked in one order everywhere, so two decisions never wait on each other.
-            if (entries.Length == 2 && string.CompareOrdinal(entries[0].Key, entries[1].Key) > 0)
+            var first = entries[0];
+            var second = entries.Length == 2 ? entries[1] : null;
+            if (second is not null && string.CompareOrdinal(first.Key, second.Key) > 0)
             {
-                lock (entries[1])
-                {
-                    lock (entries[0])
-                    {
-                        if (TryDecide(request, entries, now, share, out var decision))
-                        {
-                            return decision;
-                        }
-                    }
-                }
+                (first, second) = (second, first);
             }
-            else if (entries.Length == 2)
+
+            lock (first)
             {
-                lock (entries[0])
-                {
-                    lock (entries[1])
-                    {
-                        if (TryDecide(request, entries, now, share, out var decision))
-                        {
-                            return decision;
-                        }
-                    }
-                }
-            }
-            else
-            {
-                lock (entries[0])
+                lock (second ?? first)
                 {
                     if (TryDecide(request, entries, now, share, out var decision))
                     {
